@@ -15,6 +15,7 @@ write-ahead log replays only committed transactions); after it, the import is wh
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 from collections import Counter
@@ -161,12 +162,13 @@ def _map(con, kind: K.Kind, mapping: Mapping, raw: RawFile, default_force: str |
     if "force" in kind.columns and default_force and "force" not in raw_cols and "force" not in mapping.columns \
             and "force" not in mapping.constants:
         mapping = Mapping(**{**mapping.__dict__, "constants": {**mapping.constants, "force": default_force}})
-    sql, extras = mapping.select_sql(raw_cols, wanted)
+    lists = frozenset(f.name for f in kind.fields if f.type == K.FLAGS)
+    sql, extras = mapping.select_sql(raw_cols, wanted, list_columns=lists)
     provided = {c for c in wanted if c in raw_cols or c in mapping.columns or c in mapping.constants
                 or c in mapping.derive_id}
     missing = [c for c in kind.required if c not in provided]
     if missing:
-        found = [c for c in kind.columns if c in provided]
+        found = [c for c in kind.columns if c in raw_cols or c in mapping.columns]
         if not found:
             raise InputError(
                 f"this is not a {kind.name} file: none of its columns ({', '.join(kind.columns[:6])}, ...) "
@@ -309,12 +311,8 @@ def _write_csv(target: Path, header: list[str], records) -> Path:
 
 def _clear_rejects(path: Path) -> None:
     """A stale rejects file from an earlier run would mislead: remove it when all rows pass."""
-    stale = rejects_path_for(path)
-    if stale.exists():
-        try:
-            stale.unlink()
-        except OSError:
-            pass
+    with contextlib.suppress(OSError):
+        rejects_path_for(path).unlink(missing_ok=True)
     return None
 
 

@@ -20,7 +20,8 @@ A mapping is a small YAML file (``docs/importing.md`` documents every key; an ex
     derive_id:                       # make an id where your file has none
       incident_id: {prefix: "asb-", from: [Month, Location, "Crime type"]}
 
-Recoding compares values case-insensitively and ignoring surrounding spaces. A value with no
+Recoding compares values case-insensitively and ignoring surrounding spaces; for a list column
+(``flags``) each item is recoded on its own, so ``Knife, Youth`` needs entries for Knife and Youth. A value with no
 entry passes through unchanged, so an unexpected value is reported by validation, not hidden.
 Everything a mapping does is a SQL expression over the raw text, so it runs at DuckDB speed.
 """
@@ -116,7 +117,8 @@ class Mapping:
             source=source,
         )
 
-    def select_sql(self, raw_columns: list[str], wanted: tuple[str, ...], raw_table: str = "_raw") -> tuple[str, list[str]]:
+    def select_sql(self, raw_columns: list[str], wanted: tuple[str, ...], raw_table: str = "_raw",
+                   list_columns: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
         """SQL selecting the import columns (text) from ``raw_table``, and the extra columns kept.
 
         The result has one VARCHAR column per name in ``wanted`` that the file or mapping
@@ -157,7 +159,11 @@ class Mapping:
                 pattern, repl = self.replace[target]
                 expr = f"regexp_replace({expr}, {lit(pattern)}, {lit(repl)})"
             if target in self.values:
-                expr = self._recode(expr, self.values[target])
+                if target in list_columns:  # recode each item of a list such as "Knife, Youth"
+                    item = self._recode("x", self.values[target], trim_else=True)
+                    expr = f"array_to_string([{item} FOR x IN string_split_regex({expr}, '[;,|]')], ';')"
+                else:
+                    expr = self._recode(expr, self.values[target])
             exprs.append(f"{expr} AS {q(target)}")
             provided.add(target)
         extras = [c for c in raw_columns if c not in used and c not in provided and c != "_row"]
@@ -171,9 +177,10 @@ class Mapping:
         return f"SELECT {', '.join(exprs)} FROM {raw_table}", extras
 
     @staticmethod
-    def _recode(expr: str, recode: dict[str, str]) -> str:
+    def _recode(expr: str, recode: dict[str, str], trim_else: bool = False) -> str:
         cases = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in recode.items())
-        return f"(CASE lower(trim({expr})) {cases} ELSE {expr} END)"
+        other = f"trim({expr})" if trim_else else expr
+        return f"(CASE lower(trim({expr})) {cases} ELSE {other} END)"
 
 
 BUILTIN_DIR = Path(__file__).parent / "mappings"

@@ -79,7 +79,7 @@ def _err(cond: str, field: str, value: str, reason: str) -> str:
     return f"CASE WHEN {cond} THEN {{'field': {lit(field)}, 'value': {value}, 'reason': {reason}}} END"
 
 
-def error_exprs(kind: K.Kind, present: set[str]) -> list[str]:
+def error_exprs(kind: K.Kind, present: set[str], formats: dict[str, list[str]] | None = None) -> list[str]:
     """One SQL expression per check, each NULL or an error struct. ``present``: columns given."""
     out: list[str] = []
     for f in kind.fields:
@@ -103,8 +103,10 @@ def error_exprs(kind: K.Kind, present: set[str]) -> list[str]:
                 out.append(_err(" OR ".join(conds), f.name, raw, lit(f"out of range ({lo} to {hi})")))
         elif f.type in (K.TIMESTAMP, K.DATE):
             noun = "date" if f.type == K.DATE else "date-time"
+            fmts = (formats or {}).get(f.name)
+            expected = f"format {' or '.join(fmts)}" if fmts else "ISO 8601, e.g. 2024-03-05T22:41"
             out.append(_err(f"{raw} IS NOT NULL AND {typed} IS NULL", f.name, raw,
-                            lit(f"not a {noun} (ISO 8601, e.g. 2024-03-05T22:41, or the mapping's format)")))
+                            lit(f"not a valid {noun} ({expected})")))
             out.append(_err(f"{typed} > now()::TIMESTAMP + INTERVAL 1 DAY", f.name, raw, lit("in the future")))
             out.append(_err(f"{typed} < TIMESTAMP '1900-01-01'", f.name, raw, lit("before 1900")))
         elif f.type == K.ENUM:
@@ -136,7 +138,7 @@ def error_exprs(kind: K.Kind, present: set[str]) -> list[str]:
                         "'after reported_at (' || _t.reported_at::VARCHAR || ')'"))
     if {"latitude", "longitude"} <= names:
         lat, lon = "_t.latitude", "_t.longitude"
-        out.append(_err(f"({lat} IS NULL) <> ({lon} IS NULL)", "latitude" if f"{lat}" else "longitude",
+        out.append(_err(f"({lat} IS NULL) <> ({lon} IS NULL)", "latitude",
                         f"coalesce({lat}::VARCHAR, '') || ',' || coalesce({lon}::VARCHAR, '')",
                         lit("latitude and longitude must be given together")))
         b = UK_BOUNDS
@@ -178,9 +180,9 @@ def checked_sql(kind: K.Kind, present: set[str], formats: dict[str, list[str]], 
     base = (f"SELECT {', '.join(typed_cols)}, {attributes} AS attributes, _row"
             f"{', ' + passthrough if passthrough else ''} FROM {source}")
     key = ", ".join(f"_t.{q(k)}" for k in kind.key)
-    dup = _err(f"_dup_rank > 1", kind.key[0], f"concat_ws(' / ', {key})",
+    dup = _err("_dup_rank > 1", kind.key[0], f"concat_ws(' / ', {key})",
                "'duplicate key in this file (first at row ' || _dup_first::VARCHAR || ')'")
-    checks = [*error_exprs(kind, present), dup]
+    checks = [*error_exprs(kind, present, formats), dup]
     joins, ref_checks = [], []
     for i, ref in enumerate(kind.references):
         if ref.column not in present:

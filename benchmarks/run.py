@@ -1,0 +1,19 @@
+"""Run every Threadline benchmark and print its figures (``make bench``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import bench_import  # noqa: E402
+
+
+def main() -> None:
+    print("== import: 1,000,000 incident rows from CSV ==")
+    bench_import.run(1_000_000)
+
+
+if __name__ == "__main__":
+    main()

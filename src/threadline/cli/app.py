@@ -1,0 +1,41 @@
+"""The Typer application: registers each command group's functions."""
+
+from __future__ import annotations
+
+import typer
+
+from threadline import __version__
+from threadline.cli import import_cmd, synth_cmd, workspace_cmds
+
+app = typer.Typer(
+    name="threadline",
+    help="Threadline: death investigations, near-miss homicides and serious violence, for police and partners.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"threadline {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """Threadline command line."""
+
+
+app.command("init")(workspace_cmds.init)
+app.command("status")(workspace_cmds.status_cmd)
+app.command("import")(import_cmd.import_cmd)
+app.command("import-folder")(import_cmd.import_folder_cmd)
+app.command("synth")(synth_cmd.synth)
+app.command("demo")(synth_cmd.demo)
+
+
+def main() -> None:
+    app()

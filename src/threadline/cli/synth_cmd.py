@@ -1,0 +1,62 @@
+"""``threadline synth`` and ``threadline demo``."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from threadline.cli.common import console, friendly, stage_progress
+from threadline.cli.import_cmd import report_reasons, results_table
+from threadline.cli.workspace_cmds import print_status
+from threadline.errors import InputError
+from threadline.workspace.status import status
+
+
+@friendly
+def synth(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the import files and truth/ to.")],
+    years: Annotated[int, typer.Option(min=1, max=30, help="Years of data.")] = 5,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 1,
+    end: Annotated[str | None, typer.Option(help="Last day (YYYY-MM-DD); default: end of the last full quarter.")] = None,
+    scale: Annotated[float, typer.Option(min=0.01, max=50.0, help="Population scale (1 = West Yorkshire).")] = 1.0,
+) -> None:
+    """Synthesise a force's register with planted series and their answers in truth/."""
+    from threadline.synth import synthesise
+
+    try:
+        end_date = date.fromisoformat(end) if end else None
+    except ValueError:
+        raise InputError(f"--end {end!r} is not a date like 2025-12-31") from None
+    started = time.perf_counter()
+    with stage_progress("synthesising", 8) as advance:
+        summary = synthesise(out, years=years, seed=seed, end=end_date, population_scale=scale,
+                             progress=lambda stage, *_: advance(stage))
+    console.print(f"Wrote a synthetic force to [bold]{out}[/] in {time.perf_counter() - started:.1f} s:")
+    for name, n in summary.counts.items():
+        console.print(f"  {name:<24} {n:>9,} rows")
+    console.print(f"Answers in {Path(out) / 'truth'}; import with: threadline import-folder {out}")
+
+
+@friendly
+def demo(
+    path: Annotated[Path, typer.Option("--path", help="Where to build the demo workspace.")] = Path("demo-workspace"),
+    years: Annotated[int, typer.Option(min=1, max=10)] = 5,
+    seed: int = 1,
+) -> None:
+    """Build a demo workspace from a synthetic force and real data.police.uk rows."""
+    from threadline.demo import run_demo
+
+    started = time.perf_counter()
+    with stage_progress("demo", 11) as advance:
+        result = run_demo(path, years=years, seed=seed, progress=advance)
+    with result.workspace as ws:
+        console.print(results_table(result.imports))
+        for r in result.imports:
+            report_reasons(r)
+        print_status(status(ws))
+    console.print(f"Demo workspace ready at [bold]{path}[/] in {time.perf_counter() - started:.0f} s. "
+                  f"Try: threadline status -w {path}")

@@ -1,0 +1,57 @@
+"""``threadline demo``: a newcomer's first run, on embedded defaults.
+
+Creates a workspace, synthesises five years of a West Yorkshire-sized force with planted series
+and their answers, imports everything, then imports the shipped excerpt of real data.police.uk
+rows. Later features extend it (report, series, linkage).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+
+from threadline.errors import WorkspaceError
+from threadline.ingest import ImportResult, import_file
+from threadline.ingest.folder import import_folder
+from threadline.workspace import DB_NAME, Workspace, init_workspace
+
+DEMO_FORCE = "West Yorkshire"
+POLICE_UK_EXCERPT = "police-uk-west-yorkshire-2018-07-excerpt.csv"
+
+
+def police_uk_excerpt() -> Path:
+    """Path of the shipped real data.police.uk excerpt (OGL v3.0; see reference/POLICE-UK-LICENCE.md)."""
+    return Path(str(files("threadline") / "reference" / POLICE_UK_EXCERPT))
+
+
+@dataclass
+class DemoResult:
+    workspace: Workspace
+    synth_dir: Path
+    imports: list[ImportResult] = field(default_factory=list)
+
+
+def run_demo(path: Path | str = "demo-workspace", *, years: int = 5, seed: int = 1,
+             progress: Callable[[str], None] | None = None) -> DemoResult:
+    """Build the demo workspace at ``path`` (replacing an earlier demo there) and return it open."""
+    from threadline.synth import synthesise
+
+    step = progress or (lambda _s: None)
+    folder = Path(path)
+    if folder.exists():
+        if not (folder / DB_NAME).exists() and any(folder.iterdir()):
+            raise WorkspaceError(f"{folder} exists and is not a demo workspace; choose another folder")
+        shutil.rmtree(folder)
+    ws = init_workspace(folder, forces=[DEMO_FORCE], name="West Yorkshire (synthetic demo)")
+    synth_dir = folder / "synth"
+    step("synthesising a force")
+    synthesise(synth_dir, years=years, seed=seed)
+    result = DemoResult(ws, synth_dir)
+    step("importing the synthetic force")
+    result.imports += import_folder(ws, synth_dir, source="synthetic force", progress=step)
+    step("importing real data.police.uk rows")
+    result.imports.append(import_file(ws, "police-uk", police_uk_excerpt(), source="data.police.uk excerpt"))
+    return result
