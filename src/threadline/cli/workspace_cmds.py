@@ -49,7 +49,8 @@ def print_status(st: Status) -> None:
     if st.cases_by_quarter.empty:
         console.print("No cases yet.")
     else:
-        frame = st.cases_by_quarter.astype(int)
+        frame = st.cases_by_quarter.astype(int).T  # categories down, quarters across: fits a terminal
+        frame.index.name = "category"
         console.print(df_table(frame, "Cases per category per quarter (by reported date)", index=True))
     if st.quarantine.empty:
         console.print("Quarantine: empty.")

@@ -19,7 +19,7 @@ def find_kind_files(folder: Path) -> list[tuple[str, Path]]:
         raise InputError("not a folder", file=folder)
     found = []
     for kind in LOAD_ORDER:
-        for stem in (kind, kind.replace("-", "_")):
+        for stem in dict.fromkeys((kind, kind.replace("-", "_"))):  # once each, in order
             for suffix in SUFFIXES:
                 path = folder / f"{stem}{suffix}"
                 if path.exists():

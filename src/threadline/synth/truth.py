@@ -1,0 +1,146 @@
+"""The answers: the ``truth/`` folder written beside the import files.
+
+See ``docs/synth.md`` and the ``truth/README.md`` written with them for every file's columns.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from threadline.synth.writer import write_csv
+
+README = """# Ground truth for this synthetic force
+
+Written by `threadline synth` (`threadline.synth.synthesise`) beside the import files. Every id
+here is an id in those files. Full documentation: `docs/synth.md` in the Threadline source.
+
+- `series.csv`: one row per case in a planted series or a decoy for it. Columns `series_id`,
+  `kind` (shared_person, drug_batch, professional, stranger, robbery_elderly), `case_id`,
+  `role_in_truth` (member or decoy), `shares` (for a decoy, the one attribute it shares with the
+  series: substance, place, time, place_and_time, repeated_person, entity, method, vehicle,
+  circumstance, wording, high_volume_professional).
+- `series_summary.csv`: one row per series. `series_id, kind, description, centre_latitude,
+  centre_longitude, radius_km` (every member lies within this distance of the centre),
+  `la_code, first_reported, last_reported, n_members, n_decoys, key_person_id` (the shared man,
+  or the planted professional), `substance, entity_values`.
+- `series_partner_records.csv`: partner records that belong to a series (the ambulance
+  overdoses of the drug batch). `series_id, agency, record_id`.
+- `professionals.csv`: one row per professional recorded on any case. `person_id,
+  role_description, setting, facility, la_code, shift, n_cases, n_night_cases` (reported
+  00:00-05:59), `expected_cases` (their share of their group's cases, planted cases excluded),
+  `rate_ratio, planted` (yes/no), `note`.
+- `emerging.csv`: the planted rise. `category, la_code, la_name, quarter,
+  expected_without_plant` (the background's own rate there before the quarter),
+  `planted_extra, background_in_quarter, observed_in_quarter` (every case of the category there
+  that quarter, including any planted series case), `case_ids` (the planted extra, `;`-separated).
+- `escalation.csv`: one row per domestic-abuse escalation chain. `chain_id, suspect_person_id,
+  victim_person_id, incident_ids` (`;`-separated, in time order), `case_id` (the homicide or
+  attempt that ends it), `first_incident, last_incident, n_incidents`.
+- `da_dyads.csv`: every domestic-abuse dyad, escalating or not. `dyad_id, suspect_person_id,
+  victim_person_id, n_incidents, escalating` (yes/no), `chain_id`.
+- `partner_identity.csv`: one row per partner record. `record_id, agency, person_id` (empty when
+  the person is not in police data, or the record is anonymised and unlinked), `match_type`
+  (identifiable_match, non_match, anonymised_linked, anonymised_unlinked), `errors`
+  (`;`-separated: typo_given_name, typo_family_name, nickname, spelling_variant,
+  dob_day_month_swapped, dob_missing, postcode_missing, sex_missing, family_name_changed,
+  postcode_changed, duplicate_agency_ref).
+- `parameters.csv`: the run's parameters. `name, value`.
+
+Decoys share one defining attribute with their series and nothing else: a method that links
+them to the series has over-linked.
+"""
+
+
+def write_truth(out: Path, frames: dict[str, pd.DataFrame]) -> dict[str, int]:
+    """Write each truth frame as ``truth/<name>.csv`` and the README; return row counts."""
+    folder = Path(out) / "truth"
+    folder.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for name, frame in frames.items():
+        counts[f"truth/{name}.csv"] = write_csv(folder / f"{name}.csv", frame, list(frame.columns))
+    (folder / "README.md").write_text(README, encoding="utf-8")
+    return counts
+
+
+def professionals_truth(
+    cases: pd.DataFrame,
+    links: pd.DataFrame,
+    prof: pd.DataFrame,
+    planted: dict,
+    la_codes: tuple[str, ...],
+    person_id: np.ndarray,
+) -> tuple[pd.DataFrame, list[int]]:
+    """One row per professional with cases; and the case keys of the busiest care-home GP."""
+    pl = links[links["role"] == "professional"].merge(
+        cases[["ck", "reported_at", "facility", "origin", "lsoa"]], on="ck"
+    )
+    hour = (
+        (pl["reported_at"].to_numpy() - pl["reported_at"].to_numpy().astype("datetime64[D]"))
+        .astype("timedelta64[h]")
+        .astype(int)
+    )
+    pl["night"] = hour < 6
+    pl["extra"] = pl["origin"].str.startswith("series:professional")
+    roster = prof.copy()
+    roster["group"] = np.where(
+        roster["setting"] == "community",
+        roster["role_description"] + "|" + roster["la"].astype(str),
+        roster["role_description"] + "|" + roster["facility"] + "|" + roster["shift"],
+    )
+    size = roster.groupby("group").size()
+    # Links attributed to each group: a link counts for the group(s) its professional is in at
+    # that facility (facility staff, care home GPs) or in that local authority (community).
+    pl_roles = pl.merge(
+        roster[["pidx", "group", "setting", "facility"]].rename(columns={"facility": "r_fac"}), on="pidx"
+    )
+    pl_roles = pl_roles[(pl_roles["setting"] == "community") | (pl_roles["r_fac"] == pl_roles["facility"])]
+    group_cases = pl_roles[~pl_roles["extra"]].groupby("group")["ck"].nunique()
+    per_group = (group_cases / size).fillna(0.0)
+    roster["expected"] = roster["group"].map(per_group).fillna(0.0)
+    person = roster.groupby("pidx", sort=True).agg(
+        role_description=("role_description", "first"),
+        setting=("setting", "first"),
+        facility=("facility", lambda s: "; ".join(sorted(set(s) - {""}))),
+        la=("la", "first"),
+        shift=("shift", "first"),
+        expected_cases=("expected", "sum"),
+    )
+    counts = pl.groupby("pidx").agg(n_cases=("ck", "nunique"), n_night_cases=("night", "sum"))
+    person = person.join(counts, how="inner")
+    person["rate_ratio"] = (person["n_cases"] / person["expected_cases"].replace(0, np.nan)).round(2)
+    nurse = planted.get("pidx", -1)
+    person["planted"] = np.where(person.index == nurse, "yes", "no")
+    gps = person[person["role_description"] == "care home GP"].sort_values(
+        ["n_cases"], ascending=False, kind="stable"
+    )
+    busiest = int(gps.index[0]) if len(gps) else -1
+    person["note"] = ""
+    person.loc[person.index == nurse, "note"] = (
+        f"planted: {planted.get('planted_extra', 0)} extra night deaths at {planted.get('facility', '')}"
+    )
+    person.loc[person.index == busiest, "note"] = "high-volume care home GP (legitimate; decoy)"
+    out = (
+        pd.DataFrame(
+            {
+                "person_id": person_id[person.index.to_numpy()],
+                "role_description": person["role_description"],
+                "setting": person["setting"],
+                "facility": person["facility"],
+                "la_code": [la_codes[int(i)] for i in person["la"]],
+                "shift": person["shift"],
+                "n_cases": person["n_cases"].astype(int),
+                "n_night_cases": person["n_night_cases"].astype(int),
+                "expected_cases": person["expected_cases"].round(2),
+                "rate_ratio": person["rate_ratio"],
+                "planted": person["planted"],
+                "note": person["note"],
+            }
+        )
+        .sort_values("person_id")
+        .reset_index(drop=True)
+    )
+    gp_cases = sorted(int(c) for c in pl.loc[pl["pidx"] == busiest, "ck"].unique()) if busiest >= 0 else []
+    return out, gp_cases
