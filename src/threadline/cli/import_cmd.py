@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from threadline.cli.common import DEFAULT_WORKSPACE, WorkspaceOpt, console, err_console, friendly, stage_progress
+from threadline.errors import ThreadlineError
 from threadline.ingest import ImportResult, import_file
 from threadline.ingest.folder import import_folder
 from threadline.ingest.load import StrictImportError
@@ -51,7 +52,7 @@ def import_cmd(
 ) -> None:
     """Import files into the register. Bad rows are quarantined with reasons; the rest imports."""
     results: list[ImportResult] = []
-    failed = False
+    failed = unusable = False
     with open_workspace(workspace) as ws:
         for path in files:
             try:
@@ -62,9 +63,17 @@ def import_cmd(
                 failed = True
                 results.append(exc.result)
                 err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-    console.print(results_table(results))
+            except ThreadlineError as exc:
+                if len(files) == 1:
+                    raise
+                unusable = True  # say so, and go on with the other files
+                err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    if results:
+        console.print(results_table(results))
     for r in results:
         report_reasons(r)
+    if unusable:
+        raise typer.Exit(2)
     if failed or any(r.nothing_imported for r in results):
         raise typer.Exit(1)
 
@@ -82,4 +91,6 @@ def import_folder_cmd(
         report_reasons(r)
     if not results:
         err_console.print(f"[bold red]error:[/] {folder}: no <kind>.csv files found")
+        raise typer.Exit(1)
+    if any(r.nothing_imported for r in results):  # as for `threadline import`
         raise typer.Exit(1)

@@ -21,7 +21,7 @@ def synth(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the import files and truth/ to.")],
     years: Annotated[int, typer.Option(min=1, max=30, help="Years of data.")] = 5,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 1,
-    end: Annotated[str | None, typer.Option(help="Last day (YYYY-MM-DD); default: end of the last full quarter.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last day (YYYY-MM-DD); default: last full quarter's end.")] = None,
     scale: Annotated[float, typer.Option(min=0.01, max=50.0, help="Population scale (1 = West Yorkshire).")] = 1.0,
 ) -> None:
     """Synthesise a force's register with planted series and their answers in truth/."""

@@ -159,6 +159,12 @@ def _map(con, kind: K.Kind, mapping: Mapping, raw: RawFile, default_force: str |
          ) -> tuple[set[str], list[str]]:
     raw_cols = [c for c in raw.columns if c not in REJECT_COLUMNS and c != "rejected_raw"]
     wanted = kind.columns + (("easting", "northing") if kind.accepts_bng else ())
+    # A misspelt import column would otherwise be ignored silently (its data kept only as attributes).
+    targets = {*mapping.columns, *mapping.values, *mapping.formats, *mapping.replace, *mapping.derive_id}
+    unknown = sorted(targets - set(wanted))
+    if unknown:
+        raise InputError(f"the mapping names {', '.join(map(repr, unknown))}, not {kind.name} column(s); "
+                         f"the {kind.name} columns are {', '.join(wanted)}", file=mapping.source or "mapping")
     if "force" in kind.columns and default_force and "force" not in raw_cols and "force" not in mapping.columns \
             and "force" not in mapping.constants:
         mapping = Mapping(**{**mapping.__dict__, "constants": {**mapping.constants, "force": default_force}})

@@ -77,11 +77,16 @@ def detect_encoding(path: Path) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    decoder = codecs.getincrementaldecoder("cp1252")()
+    offset = 0
     try:
         with path.open("rb") as fh:
-            codecs.getincrementaldecoder("cp1252")().decode(fh.read(CHUNK))
-    except UnicodeDecodeError:
-        raise InputError("the file is neither UTF-8 nor Windows-1252 text", file=path) from None
+            while chunk := fh.read(CHUNK):
+                decoder.decode(chunk)
+                offset += len(chunk)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the file is neither UTF-8 nor Windows-1252 text (byte {offset + exc.start:,})",
+                         file=path) from None
     return "cp1252"
 
 
@@ -99,6 +104,9 @@ def _clean_columns(columns: list[str], path: Path) -> list[str]:
     for name in cleaned:
         if name in seen and name:
             raise InputError(f"the header names column {name!r} twice", file=path, row=1)
+        if name == "_row" or name.startswith(("_extra_", "_raw_")):
+            raise InputError(f"the header uses {name!r}, a name Threadline reserves; rename that column",
+                             file=path, row=1)
         seen.add(name)
     return cleaned
 
@@ -128,8 +136,12 @@ def read_into(con: duckdb.DuckDBPyConnection, path: Path, table: str = "_raw") -
 def _read_xlsx(path: Path) -> pd.DataFrame:
     try:
         frame = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False, engine="openpyxl")
+        # pandas renames a repeated header (category, category.1): check the header as written.
+        header = pd.read_excel(path, sheet_name=0, header=None, nrows=1, dtype=str, engine="openpyxl")
     except Exception as exc:
         raise InputError(f"not a readable XLSX workbook ({exc})", file=path) from None
+    if not header.empty:
+        _clean_columns([str(c) for c in header.iloc[0] if isinstance(c, str)], path)
     return frame
 
 
@@ -159,6 +171,20 @@ def _as_text(value) -> str:
     return str(value)
 
 
+def _csv_header(con, source: Path, width: int) -> list[str] | None:
+    """The first record of a CSV as written, or None if it cannot be read the same way."""
+    try:
+        first = con.execute(
+            "SELECT * FROM read_csv(?, header = false, all_varchar = true, null_padding = true) LIMIT 1",
+            [str(source)],
+        ).fetchone()
+    except duckdb.Error:
+        return None
+    if first is None or len(first) != width:
+        return None
+    return ["" if v is None else v for v in first]
+
+
 def _read_csv(con, path: Path, table: str, digest: str) -> RawFile:
     encoding = detect_encoding(path)
     with tempfile.TemporaryDirectory(prefix="threadline-") as tmp:
@@ -176,7 +202,9 @@ def _read_csv(con, path: Path, table: str, digest: str) -> RawFile:
             )
         except duckdb.Error as exc:
             raise InputError(f"not a readable CSV file ({str(exc).splitlines()[0]})", file=path) from None
-    found = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+        found = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+        # DuckDB renames a repeated header (category, category_1): check the header as written.
+        _clean_columns(_csv_header(con, source, len(found)) or found, path)
     columns = _clean_columns(found, path)
     for old, new in zip(found, columns, strict=True):
         if old != new:

@@ -26,7 +26,9 @@ from threadline.ingest.mapping import lit, q
 #: rejected; points inside but offshore are not detected (that needs boundaries, not a box).
 UK_BOUNDS = {"lat_min": 49.8, "lat_max": 60.95, "lon_min": -8.7, "lon_max": 1.8}
 LSOA_PATTERN = r"^[EW]01[0-9]{6}$"
-_TZ_SUFFIX = r"(Z|[+-][0-9]{2}:?[0-9]{2})$"
+#: A time of day followed by a UTC offset (Z, +01, +0100, +01:00); only after a time, so that the
+#: "-03" ending a plain date is never taken for an offset.
+_TZ_SUFFIX = r"[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
 
 
 def norm_token(expr: str) -> str:
@@ -46,9 +48,11 @@ def _raw(col: str) -> str:
 def _timestamp(col: str, formats: list[str]) -> str:
     t = _text(col)
     tried = [f"try_strptime({t}, {lit(f)})" for f in formats]
+    # DuckDB reads an offset only after seconds: 23:10Z is given as 23:10:00Z.
+    with_seconds = f"regexp_replace({t}, '([T ][0-9]{{2}}:[0-9]{{2}})([Z+-])', '\\1:00\\2')"
     iso = (
         f"CASE WHEN regexp_matches({t}, '{_TZ_SUFFIX}') "
-        f"THEN timezone('Europe/London', TRY_CAST({t} AS TIMESTAMPTZ)) ELSE TRY_CAST({t} AS TIMESTAMP) END"
+        f"THEN timezone('Europe/London', TRY_CAST({with_seconds} AS TIMESTAMPTZ)) ELSE TRY_CAST({t} AS TIMESTAMP) END"
     )
     return f"coalesce({', '.join([*tried, iso])})"
 
@@ -56,10 +60,12 @@ def _timestamp(col: str, formats: list[str]) -> str:
 def typed_expr(f: K.Field, formats: list[str]) -> str:
     """The SQL giving ``f``'s typed value (NULL where missing or invalid)."""
     t = _text(f.name)
-    if f.type in (K.INT,):
-        return f"TRY_CAST({t} AS INTEGER)"
-    if f.type in (K.FLOAT, K.LAT, K.LON):
-        return f"TRY_CAST({t} AS DOUBLE)"
+    if f.type in (K.INT,):  # only whole numbers: a plain cast would round '3.5' to 4
+        d = f"TRY_CAST({t} AS DOUBLE)"
+        return f"CASE WHEN {d} = floor({d}) THEN TRY_CAST({d} AS INTEGER) END"
+    if f.type in (K.FLOAT, K.LAT, K.LON):  # 'NaN' and 'inf' are not numbers a register can use
+        d = f"TRY_CAST({t} AS DOUBLE)"
+        return f"CASE WHEN isfinite({d}) THEN {d} END"
     if f.type == K.TIMESTAMP:
         return _timestamp(f.name, formats)
     if f.type == K.DATE:
@@ -75,8 +81,9 @@ def typed_expr(f: K.Field, formats: list[str]) -> str:
     return t
 
 
-def _err(cond: str, field: str, value: str, reason: str) -> str:
-    return f"CASE WHEN {cond} THEN {{'field': {lit(field)}, 'value': {value}, 'reason': {reason}}} END"
+def _err(cond: str, field: str, value: str, reason: str, field_sql: str | None = None) -> str:
+    """``field_sql``: an expression naming the field, when which one is at fault depends on the row."""
+    return f"CASE WHEN {cond} THEN {{'field': {field_sql or lit(field)}, 'value': {value}, 'reason': {reason}}} END"
 
 
 def error_exprs(kind: K.Kind, present: set[str], formats: dict[str, list[str]] | None = None) -> list[str]:
@@ -138,15 +145,19 @@ def error_exprs(kind: K.Kind, present: set[str], formats: dict[str, list[str]] |
                         "'after reported_at (' || _t.reported_at::VARCHAR || ')'"))
     if {"latitude", "longitude"} <= names:
         lat, lon = "_t.latitude", "_t.longitude"
+        # Each names the coordinate to fix: the one missing, or the one outside the UK.
         out.append(_err(f"({lat} IS NULL) <> ({lon} IS NULL)", "latitude",
                         f"coalesce({lat}::VARCHAR, '') || ',' || coalesce({lon}::VARCHAR, '')",
-                        lit("latitude and longitude must be given together")))
+                        lit("latitude and longitude must be given together"),
+                        field_sql=f"CASE WHEN {lat} IS NULL THEN 'latitude' ELSE 'longitude' END"))
         b = UK_BOUNDS
+        lat_ok = f"{lat} BETWEEN {b['lat_min']} AND {b['lat_max']}"
+        lon_ok = f"{lon} BETWEEN {b['lon_min']} AND {b['lon_max']}"
         out.append(_err(
-            f"{lat} IS NOT NULL AND {lon} IS NOT NULL AND NOT ({lat} BETWEEN {b['lat_min']} AND {b['lat_max']} "
-            f"AND {lon} BETWEEN {b['lon_min']} AND {b['lon_max']})",
+            f"{lat} IS NOT NULL AND {lon} IS NOT NULL AND NOT ({lat_ok} AND {lon_ok})",
             "latitude", f"{lat}::VARCHAR || ',' || {lon}::VARCHAR",
-            lit("coordinates outside the UK (WGS84 latitude, longitude expected)")))
+            lit("coordinates outside the UK (WGS84 latitude, longitude expected)"),
+            field_sql=f"CASE WHEN {lat_ok} THEN 'longitude' ELSE 'latitude' END"))
         if kind.accepts_bng and "easting" in present:
             out.append(_err(f"{_raw('easting')} IS NOT NULL AND {lat} IS NULL", "easting",
                             f"{_raw('easting')} || ',' || coalesce({_raw('northing')}, '')",

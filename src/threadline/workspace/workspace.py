@@ -7,6 +7,7 @@ data on a laptop, and its SQL is close enough to Spark SQL that the same queries
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,7 +68,8 @@ def _connect(db: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     except duckdb.Error as exc:
         raise WorkspaceError(f"{db}: not a Threadline workspace database ({str(exc).splitlines()[0]})") from None
     # Spill to the workspace folder rather than /tmp, so big imports fit on the same disk.
-    con.execute(f"SET temp_directory = '{(db.parent / '.tmp').as_posix()}'")
+    tmp = (db.parent / ".tmp").as_posix().replace("'", "''")  # a folder such as /home/o'brien
+    con.execute(f"SET temp_directory = '{tmp}'")
     return con
 
 
@@ -96,10 +98,20 @@ def init_workspace(
         forces=list(forces or []),
         quarter=quarter,
     )
+    created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
-    config.save(folder)
-    con = _connect(folder / DB_NAME)
-    migrate(con)
+    try:
+        config.save(folder)
+        con = _connect(folder / DB_NAME)
+        migrate(con)
+    except BaseException:
+        # Leave nothing half-made behind: a folder we created goes, else only our two files.
+        if created:
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            for name in (CONFIG_NAME, DB_NAME, DB_NAME + ".wal"):
+                (folder / name).unlink(missing_ok=True)
+        raise
     return Workspace(folder, config, con)
 
 
@@ -122,7 +134,11 @@ def open_workspace(path: Path | str | None = None, *, read_only: bool = False) -
         if version != SCHEMA_VERSION:
             con.close()
             if version > SCHEMA_VERSION:
-                migrate(_connect(db, read_only=True))  # raises the newer-version error
+                probe = _connect(db, read_only=True)
+                try:
+                    migrate(probe)  # raises the newer-version error
+                finally:
+                    probe.close()  # else the file stays attached read-only in this process
             con = _connect(db)
             migrate(con)
             con.close()

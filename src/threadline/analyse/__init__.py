@@ -1,0 +1,6 @@
+"""Analyses: one method per module, pure functions over counts and tables.
+
+- :mod:`~threadline.analyse.rates`: counts compared with an exact test, rates with exact intervals.
+- :mod:`~threadline.analyse.trends`: emerging trends against seasonal expectation (Farrington).
+- :mod:`~threadline.analyse.hotspots`: Getis-Ord Gi* hot spots.
+"""
