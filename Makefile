@@ -11,6 +11,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
+	bash scripts/system-packages.sh
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 

@@ -2,7 +2,8 @@
 
 Creates a workspace, synthesises five years of a West Yorkshire-sized force with planted series
 and their answers, imports everything, then imports the shipped excerpt of real data.police.uk
-rows. Later features extend it (report, series, linkage).
+rows, and ends by building the latest quarter's analytical report. Later features extend it
+(series, linkage).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 from threadline.errors import WorkspaceError
 from threadline.ingest import ImportResult, import_file
 from threadline.ingest.folder import import_folder
+from threadline.quarters import quarter_label
+from threadline.report import ReportFiles, build_report, quarter_period
 from threadline.workspace import DB_NAME, Workspace, init_workspace
 
 DEMO_FORCE = "West Yorkshire"
@@ -32,6 +35,7 @@ class DemoResult:
     workspace: Workspace
     synth_dir: Path
     imports: list[ImportResult] = field(default_factory=list)
+    report: ReportFiles | None = None
 
 
 def run_demo(path: Path | str = "demo-workspace", *, years: int = 5, seed: int = 1,
@@ -54,4 +58,8 @@ def run_demo(path: Path | str = "demo-workspace", *, years: int = 5, seed: int =
     result.imports += import_folder(ws, synth_dir, source="synthetic force", progress=step)
     step("importing real data.police.uk rows")
     result.imports.append(import_file(ws, "police-uk", police_uk_excerpt(), source="data.police.uk excerpt"))
+    step("building the latest quarter's report")
+    latest = ws.con.execute("SELECT max(reported_at) FROM cases").fetchone()[0]
+    period = quarter_period(quarter_label(latest, ws.config.quarter), ws.config.quarter)
+    result.report = build_report(ws, period, folder / "reports" / f"quarterly-{period.label}", progress=step)
     return result

@@ -9,7 +9,10 @@ which suits LSOAs: they are drawn to hold similar populations, so their density 
 
 Many areas are tested, so an area is called a hot spot only when its permutation p-value passes
 Benjamini-Hochberg at :data:`FDR` across all areas (a correction recommended for local statistics
-by Caldas de Castro and Singer 2006, Geographical Analysis 38(2)), and its own count is at least 1.
+by Caldas de Castro and Singer 2006, Geographical Analysis 38(2)), its Gi* z-score is at least
+:data:`Z_MIN` (1.96, the conventional 5% level of the normal approximation: with many areas of
+zero counts the permutation p-value alone calls weak clusters significant), and its own count is
+at least 1.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import pandas as pd
 from threadline.analyse.trends import benjamini_hochberg
 
 FDR = 0.05
+Z_MIN = 1.96
 K_NEIGHBOURS = 8
 PERMUTATIONS = 999
 
@@ -68,6 +72,6 @@ def getis_ord_hotspots(areas: pd.DataFrame, *, k: int = K_NEIGHBOURS, permutatio
     frame["z"] = np.asarray(g.Zs, dtype=float)
     frame["p"] = np.asarray(g.p_sim, dtype=float)
     significant = benjamini_hochberg(frame["p"].to_numpy(), fdr)
-    frame["hot"] = significant & (frame["z"] > 0) & (frame["count"] > 0)
-    frame["cold"] = significant & (frame["z"] < 0)
+    frame["hot"] = significant & (frame["z"] >= Z_MIN) & (frame["count"] > 0)
+    frame["cold"] = significant & (frame["z"] <= -Z_MIN)
     return HotspotResult(frame, k, permutations, fdr)

@@ -51,12 +51,14 @@ def demo(
     from threadline.demo import run_demo
 
     started = time.perf_counter()
-    with stage_progress("demo", 11) as advance:
+    with stage_progress("demo", 22) as advance:
         result = run_demo(path, years=years, seed=seed, progress=advance)
     with result.workspace as ws:
         console.print(results_table(result.imports))
         for r in result.imports:
             report_reasons(r)
         print_status(status(ws))
+    if result.report:
+        console.print(f"Latest quarter's report: [bold]{result.report.html}[/] (PDF: {result.report.pdf})")
     console.print(f"Demo workspace ready at [bold]{path}[/] in {time.perf_counter() - started:.0f} s. "
                   f"Try: threadline status -w {path}")
