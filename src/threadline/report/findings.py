@@ -138,7 +138,8 @@ def build_findings(ws: Workspace, period: Period, forces: list[str] | None = Non
     step("areas and hot spots")
     findings["areas"] = by_area(cases, period, lsoas)
     findings["hotspots"] = hotspots(ws, cases, period, lsoas)
-    findings["cases_map"] = current[["case_id", "category", "latitude", "longitude"]].dropna().to_dict("records")
+    # Positions and categories only (no case ids): the map needs no more, and findings.json travels.
+    findings["cases_map"] = current[["category", "latitude", "longitude"]].dropna().to_dict("records")
     step("partner data")
     findings["partner"] = partner(ws, period, lsoas, scope.forces)
     findings["series"] = {"linkage_run": False, "items": [],
