@@ -14,9 +14,12 @@ from threadline import vocab
 from threadline.errors import InputError
 from threadline.ingest.kinds import KINDS
 from threadline.synth import SynthSummary, synthesise
+from threadline.synth import background as B
 from threadline.synth.geography import BOUNDS, km_between, load_geography
+from threadline.synth.hotspot import TRUTH_COLUMNS as HOTSPOT_COLUMNS
 from threadline.synth.names import nickname_table
-from threadline.synth.partners import ERROR_RATES
+from threadline.synth.narratives import VENUES
+from threadline.synth.partners import ERROR_RATES, POLICE_VIOLENCE
 from threadline.synth.rates import RATE_PER_100K
 
 END = date(2023, 12, 31)
@@ -28,6 +31,7 @@ TRUTH = [
     "series_partner_records",
     "professionals",
     "emerging",
+    "nhs_hotspot",
     "escalation",
     "da_dyads",
     "partner_identity",
@@ -386,7 +390,7 @@ def test_emerging_rise(data):
         & (data["cases"]["reported_at"] >= "2023-10-01")
         & data["cases"]["lsoa_code"].map(la).eq(em["la_code"])
     ]
-    assert len(q) == int(em["observed_in_quarter"]) >= 1.8 * float(em["expected_without_plant"])
+    assert len(q) == int(em["observed_in_quarter"]) >= (B.EMERGING_FACTOR - 0.2) * float(em["expected_without_plant"])
 
 
 def test_escalation_chains(data):
@@ -472,6 +476,202 @@ def test_partner_identity_truth_and_errors(data):
     share = (match["errors"] != "").mean()
     assert 0.3 < share < 0.8
     assert 0.2 < (named["match_type"] == "non_match").mean() < 0.35
+
+
+# -- NHS data located for the Cardiff Model, and the NHS-only hot spot ---------------------------
+
+VAGUE_PLACES = {
+    "at home",
+    "partner's house",
+    "home address",
+    "at a friend's house",
+    "town centre",
+    "in town",
+    "park",
+    "in the park",
+    "not known",
+    *VENUES,
+    *(f"near {v}" for v in VENUES),
+}
+
+
+def ed_records(data) -> pd.DataFrame:
+    p = data["partner-records"]
+    ident = data["truth/partner_identity"][["agency", "record_id", "match_type"]]
+    return p[p["agency"] == "nhs_ed"].merge(ident, on=["agency", "record_id"])
+
+
+def test_most_ed_records_are_geocoded_consistently_with_their_text(data):
+    ed = ed_records(data)
+    located = ed["lsoa_code"] != ""
+    assert 0.75 < located.mean() < 0.85
+    assert ((ed["latitude"] != "") == located).all() and ((ed["longitude"] != "") == located).all()
+    # Free text only: vague places no analyst could geocode.
+    assert set(ed.loc[~located, "location_text"]) <= VAGUE_PLACES
+    # Geocoded: the text names a street of the LSOA it was geocoded to.
+    geo = load_geography()
+    where = dict(zip(geo.code, range(geo.n), strict=True))
+    for code, text in zip(ed.loc[located, "lsoa_code"], ed.loc[located, "location_text"], strict=True):
+        i = where[code]
+        names = geo.streets[i] or (str(geo.name[i]),)
+        assert any(n in text for n in names), (code, text)
+    # Under-reporting: about half of attendances are unknown to police (Cardiff Model literature).
+    assert 0.4 < (ed["match_type"] == "anonymised_unlinked").mean() < 0.6
+
+
+def test_partner_positions_are_in_west_yorkshire_and_near_their_lsoa(data):
+    geo = load_geography()
+    where = dict(zip(geo.code, range(geo.n), strict=True))
+    p = data["partner-records"]
+    amb = p[(p["agency"] == "ambulance") & (p["record_type"] == "assault")]
+    assert len(amb) and (amb["lsoa_code"] != "").all() and (amb["latitude"] != "").all()
+    placed = p[p["latitude"] != ""]
+    assert set(placed["agency"]) == {"nhs_ed", "ambulance"}
+    assert ((placed["lsoa_code"] != "") & (placed["longitude"] != "")).all()
+    lat, lon = placed["latitude"].astype(float).to_numpy(), placed["longitude"].astype(float).to_numpy()
+    assert (lat >= BOUNDS["lat_min"]).all() and (lat <= BOUNDS["lat_max"]).all()
+    assert (lon >= BOUNDS["lon_min"]).all() and (lon <= BOUNDS["lon_max"]).all()
+    idx = placed["lsoa_code"].map(where).astype(int).to_numpy()
+    assert (km_between(lat, lon, geo.lat[idx], geo.lon[idx]) <= 0.31).all()
+
+
+def test_ed_assaults_follow_police_violence_geography(data):
+    ed = ed_records(data)
+    hot = set(data["truth/nhs_hotspot"]["lsoa_code"])
+    before = ed[(ed["occurred_at"] < "2023-01-01") & (ed["lsoa_code"] != "") & ~ed["lsoa_code"].isin(hot)]
+    inc = data["incidents"]
+    police = inc[inc["incident_type"].isin(POLICE_VIOLENCE) & ~inc["lsoa_code"].isin(hot)]
+    geo = load_geography()
+    counts = pd.DataFrame(
+        {
+            "ed": before.groupby("lsoa_code").size().reindex(geo.code, fill_value=0),
+            "police": police.groupby("lsoa_code").size().reindex(geo.code, fill_value=0),
+        }
+    )
+    assert counts["ed"].corr(counts["police"]) > 0.5
+    # The busiest tenth of LSOAs for police violence hold a similar share of ED attendances.
+    top = counts["police"] >= counts["police"].quantile(0.9)
+    share_ed = counts.loc[top, "ed"].sum() / counts["ed"].sum()
+    share_police = counts.loc[top, "police"].sum() / counts["police"].sum()
+    assert abs(share_ed - share_police) < 0.1, (share_ed, share_police)
+
+
+def test_nhs_only_hot_spot(data):
+    hs = data["truth/nhs_hotspot"]
+    assert list(hs.columns) == HOTSPOT_COLUMNS
+    assert 3 <= len(hs) <= 6 and hs["la_code"].nunique() == 1 and hs["lsoa_code"].is_unique
+    assert set(hs["from_date"]) == {"2023-01-01"} and set(hs["to_date"]) == {"2023-12-31"}
+    geo = load_geography()
+    where = dict(zip(geo.code, range(geo.n), strict=True))
+    idx = hs["lsoa_code"].map(where).astype(int).to_numpy()
+    assert (geo.table["la_code"].to_numpy()[idx] == hs["la_code"].iloc[0]).all()
+    assert geo.distances[np.ix_(idx, idx)].max() <= 3.0  # neighbouring LSOAs
+    planted = hs["planted_ed_per_quarter"].astype(float).sum()
+    assert planted >= 2.0 * hs["background_ed_per_quarter"].astype(float).sum()
+    # In the data: ED attendances located there in the last four quarters are several times the
+    # same LSOAs' earlier level; police-recorded violence there is not elevated.
+    ed = ed_records(data)
+    ed = ed[ed["lsoa_code"].isin(hs["lsoa_code"])]
+    ed_late, ed_early = (ed["occurred_at"] >= "2023-01-01").sum(), (ed["occurred_at"] < "2023-01-01").sum()
+    assert ed_late >= 3 * max(ed_early, 3), (ed_late, ed_early)
+    assert (ed.loc[ed["occurred_at"] >= "2023-01-01", "match_type"] == "anonymised_unlinked").mean() > 0.7
+    inc = data["incidents"]
+    pv = inc[inc["lsoa_code"].isin(hs["lsoa_code"]) & inc["incident_type"].isin(POLICE_VIOLENCE)]
+    pv_late, pv_early = (pv["occurred_at"] >= "2023-01-01").sum(), (pv["occurred_at"] < "2023-01-01").sum()
+    assert pv_late <= 1.3 * pv_early + 3 * math.sqrt(pv_early) + 3, (pv_late, pv_early)
+    assert ed_late / max(pv_late, 1) > 2 * ed_early / max(pv_early, 1)
+    params = dict(zip(data["truth/parameters"]["name"], data["truth/parameters"]["value"], strict=True))
+    assert params["plant_nhs_hotspot"] == "yes" and params["nhs_hotspot_la_code"] == hs["la_code"].iloc[0]
+
+
+# -- switches for validation runs ---------------------------------------------------------------
+
+SWITCHES = {
+    "plant_series": ("series", "series_summary", "series_partner_records"),
+    "plant_emerging": ("emerging",),
+    "plant_nhs_hotspot": ("nhs_hotspot",),
+}
+CASE_KEY = ["category", "reported_at", "occurred_from", "lsoa_code", "latitude", "longitude", "method"]
+
+
+@pytest.fixture(scope="module")
+def switched(tmp_path_factory) -> dict[str, Path]:
+    """The small run again with each plant switched off in turn."""
+    out = {}
+    for switch in SWITCHES:
+        out[switch] = tmp_path_factory.mktemp(switch)
+        synthesise(out[switch], seed=7, **SMALL, **{switch: False})
+    return out
+
+
+@pytest.mark.parametrize("switch", list(SWITCHES))
+def test_a_plant_switched_off_leaves_an_empty_truth_file(small, switched, switch):
+    on, off = small[0], switched[switch]
+    for name in TRUTH:
+        head = (on / "truth" / f"{name}.csv").read_text(encoding="utf-8").split("\n", 1)[0]
+        text = (off / "truth" / f"{name}.csv").read_text(encoding="utf-8")
+        if name in SWITCHES[switch]:
+            assert text == head + "\n", name
+        else:
+            assert text.split("\n", 1)[0] == head and len(read(off / "truth", f"{name}.csv")) > 0, name
+        assert len(read(on / "truth", f"{name}.csv")) > 0, name
+    params = dict(zip(*read(off / "truth", "parameters.csv").T.to_numpy(), strict=True))
+    assert params[switch] == "no"
+    assert all(params[s] == "yes" for s in SWITCHES if s != switch)
+
+
+def test_switching_off_series_or_emerging_keeps_the_background_cases(small, switched):
+    on = read(small[0], "cases.csv")
+    planted = {
+        "plant_emerging": set(read(small[0] / "truth", "emerging.csv")["case_ids"].iloc[0].split(";")),
+        "plant_series": set(on["case_id"][on["case_id"].isin(read(small[0] / "truth", "series.csv")["case_id"])]),
+    }
+    for switch, ids in planted.items():
+        off = read(switched[switch], "cases.csv")
+        # The switched-off run's cases are the full run's cases less planted ones (series truth
+        # also names background cases the planted professional attended, which stay).
+        got = off[CASE_KEY].merge(on[CASE_KEY].assign(_in=1), on=CASE_KEY, how="left")
+        assert got["_in"].notna().all() and len(got) == len(off), switch
+        gone = on.merge(off[CASE_KEY].assign(_in=1), on=CASE_KEY, how="left")
+        gone = set(gone.loc[gone["_in"].isna(), "case_id"])
+        assert gone and gone <= ids, switch
+        if switch == "plant_emerging":
+            assert gone == ids
+    em = read(switched["plant_emerging"] / "truth", "emerging.csv")
+    assert em.empty
+
+
+def test_switching_off_the_nhs_hot_spot_changes_nothing_else(small, switched):
+    on, off = small[0], switched["plant_nhs_hotspot"]
+    changed = ("partner-records.csv", "truth/partner_identity.csv", "truth/parameters.csv", "truth/nhs_hotspot.csv")
+    for name in FILES + [f"truth/{t}.csv" for t in TRUTH]:
+        if name in changed:
+            continue
+        assert (on / name).read_bytes() == (off / name).read_bytes(), name
+    a, b = read(on, "partner-records.csv"), read(off, "partner-records.csv")
+    assert a[a["agency"] != "nhs_ed"].reset_index(drop=True).equals(b[b["agency"] != "nhs_ed"].reset_index(drop=True))
+    cols = [c for c in a.columns if c != "record_id"]
+    ed_on, ed_off = a[a["agency"] == "nhs_ed"][cols], b[b["agency"] == "nhs_ed"][cols]
+    extra = ed_on.merge(ed_off.assign(_in=1), on=cols, how="left")
+    hs = read(on / "truth", "nhs_hotspot.csv")
+    new = extra[extra["_in"].isna()]
+    assert len(extra) == len(ed_on) and len(new) == len(ed_on) - len(ed_off) > 0
+    assert new.loc[new["lsoa_code"] != "", "lsoa_code"].isin(hs["lsoa_code"]).all()
+    assert (new["occurred_at"] >= hs["from_date"].iloc[0]).all()
+
+
+def test_switches_are_deterministic(switched, tmp_path):
+    again = tmp_path / "again"
+    synthesise(again, seed=7, **SMALL, plant_nhs_hotspot=False)
+    for name in FILES + [f"truth/{t}.csv" for t in TRUTH] + ["truth/README.md"]:
+        assert (switched["plant_nhs_hotspot"] / name).read_bytes() == (again / name).read_bytes(), name
+    everything_off = tmp_path / "off"
+    for folder in (everything_off, tmp_path / "off2"):
+        synthesise(folder, seed=7, **SMALL, plant_series=False, plant_emerging=False, plant_nhs_hotspot=False)
+    for name in FILES + [f"truth/{t}.csv" for t in TRUTH]:
+        assert (everything_off / name).read_bytes() == (tmp_path / "off2" / name).read_bytes(), name
+    for name in ("series", "series_summary", "series_partner_records", "emerging", "nhs_hotspot"):
+        assert read(everything_off / "truth", f"{name}.csv").empty, name
 
 
 def test_bad_arguments_are_refused(tmp_path):

@@ -23,6 +23,9 @@ def synth(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 1,
     end: Annotated[str | None, typer.Option(help="Last day (YYYY-MM-DD); default: last full quarter's end.")] = None,
     scale: Annotated[float, typer.Option(min=0.01, max=50.0, help="Population scale (1 = West Yorkshire).")] = 1.0,
+    plant_series: Annotated[bool, typer.Option(help="Plant the five linked series and decoys.")] = True,
+    plant_emerging: Annotated[bool, typer.Option(help="Plant the emerging rise in the last quarter.")] = True,
+    plant_nhs_hotspot: Annotated[bool, typer.Option(help="Plant the NHS-only assault hot spot.")] = True,
 ) -> None:
     """Synthesise a force's register with planted series and their answers in truth/."""
     from threadline.synth import synthesise
@@ -34,7 +37,8 @@ def synth(
     started = time.perf_counter()
     with stage_progress("synthesising", 8) as advance:
         summary = synthesise(out, years=years, seed=seed, end=end_date, population_scale=scale,
-                             progress=lambda stage, *_: advance(stage))
+                             progress=lambda stage, *_: advance(stage), plant_series=plant_series,
+                             plant_emerging=plant_emerging, plant_nhs_hotspot=plant_nhs_hotspot)
     console.print(f"Wrote a synthetic force to [bold]{out}[/] in {time.perf_counter() - started:.1f} s:")
     for name, n in summary.counts.items():
         console.print(f"  {name:<24} {n:>9,} rows")

@@ -131,7 +131,8 @@ def build_findings(ws: Workspace, period: Period, forces: list[str] | None = Non
     findings["volumes"] = volumes(cases, period, population, scope.categories)
     findings["quarterly"] = quarterly(cases, period, scope.categories)
     step("emerging trends")
-    findings["emerging"], findings["emerging_method"] = emerging(cases, period, scope.categories)
+    findings["emerging"], findings["emerging_method"] = emerging(cases, period, scope.categories,
+                                                                 data_start=_data_start(ws, scope.forces))
     step("breakdowns")
     findings["breakdowns"] = breakdowns.all_breakdowns(current) if len(current) else {}
     findings["sections"] = sections(cases, period, population)
@@ -200,10 +201,25 @@ def _series_counts(cases: pd.DataFrame, quarters: list[str], key: pd.Series) -> 
     return counts.reindex(columns=quarters, fill_value=0)
 
 
-def emerging(cases: pd.DataFrame, period: Period, categories) -> tuple[list[dict], dict]:
+def _data_start(ws: Workspace, forces: list[str]) -> date | None:
+    """Day of the earliest case of ``forces`` in the register (any category), or None."""
+    keys = {force_key(f) for f in forces}
+    rows = ws.con.execute("SELECT force, min(reported_at) FROM cases GROUP BY force").fetchall()
+    firsts = [t for f, t in rows if t is not None and (not keys or force_key(f) in keys)]
+    return pd.Timestamp(min(firsts)).date() if firsts else None
+
+
+def emerging(cases: pd.DataFrame, period: Period, categories,
+             data_start: date | None = None) -> tuple[list[dict], dict]:
     """Each category (force-wide and per local authority) and each flag against its seasonal
-    expectation in the period's last quarter (Farrington; BH across all series)."""
+    expectation in the period's last quarter (Farrington; BH across all series).
+
+    Quarters before ``data_start`` (the register's first case) hold no data rather than zero
+    cases, so the baseline starts at the first quarter beginning on or after its month."""
     quarters = period.quarters(back=trends.MAX_BASELINE)
+    if data_start is not None:
+        first = date(data_start.year, data_start.month, 1)
+        quarters = [q for q in quarters[:-1] if q[1] >= first] + quarters[-1:]
     labels = [q[0] for q in quarters]
     current_label = labels[-1]
     baseline = labels[:-1]
@@ -240,7 +256,8 @@ def emerging(cases: pd.DataFrame, period: Period, categories) -> tuple[list[dict
             "history": [int(x) for x in counts[-9:]],
             "description": (f"{what} in {where}: {result.observed} in {current_label} against "
                             f"{result.expected:.1f} expected for the season (threshold {result.threshold:.0f}, "
-                            f"exceedance score {result.score:.1f})"),
+                            + (f"exceedance score {result.score:.1f})" if math.isfinite(result.score)
+                               else "none in its baseline quarters)")),
         })
     out.sort(key=lambda r: -r["score"])
     assessed = sum(r is not None for r in results)
@@ -330,10 +347,16 @@ def partner(ws: Workspace, period: Period, lsoas: pd.DataFrame, forces: list[str
            WHERE occurred_at >= ? AND occurred_at < ?
              AND (agency = 'nhs_ed' OR (agency = 'ambulance' AND record_type = 'assault'))
            GROUP BY ALL""", [window.start, window.end]).df()
+    # Police violence: violent incidents, and the homicides and attempts recorded as cases (their
+    # ambulance and ED records must not look like violence the police never saw).
     police = con.execute(
-        """SELECT lsoa_code, count(*) AS n FROM incidents
-           WHERE occurred_at >= ? AND occurred_at < ? AND list_contains(?, incident_type) GROUP BY ALL""",
-        [window.start, window.end, list(POLICE_VIOLENCE_TYPES)]).df()
+        """SELECT lsoa_code, count(*) AS n FROM (
+             SELECT lsoa_code FROM incidents
+             WHERE occurred_at >= ? AND occurred_at < ? AND list_contains(?, incident_type)
+             UNION ALL SELECT lsoa_code FROM cases
+             WHERE reported_at >= ? AND reported_at < ? AND category IN ('homicide', 'attempted_homicide'))
+           GROUP BY ALL""",
+        [window.start, window.end, list(POLICE_VIOLENCE_TYPES), window.start, window.end]).df()
     total_nhs = int(nhs["n"].sum()) if len(nhs) else 0
     if total_nhs == 0:
         return {"available": False, "window": window.label,

@@ -4,10 +4,11 @@ Analysts cannot share real death investigations, so Threadline ships a generator
 West Yorkshire-sized force: five years (by default) of death investigations at published rates,
 the people and things connected to them, ~25,000 other police incidents a year, partner agencies'
 records with realistic recording errors, and planted series (a shared person, a drug batch, a
-professional, a stranger, robberies of elderly people), an emerging rise and domestic-abuse
-escalation chains, each hidden among decoys. The import files go in ``out_dir`` (one per import
-kind, named ``<kind>.csv``), the answers in ``out_dir/truth/``. Same seed and arguments, same
-bytes. See ``docs/synth.md``.
+professional, a stranger, robberies of elderly people), an emerging rise, an NHS-only hot spot
+of emergency-department assault attendances and domestic-abuse escalation chains, each hidden
+among decoys or background. The series, the rise and the hot spot can be switched off for
+validation runs. The import files go in ``out_dir`` (one per import kind, named ``<kind>.csv``),
+the answers in ``out_dir/truth/``. Same seed and arguments, same bytes. See ``docs/synth.md``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,46 @@ import pandas as pd
 from threadline.errors import InputError
 
 FORCE = "West Yorkshire"
+#: Columns of ``truth/series_summary.csv`` as the plants give them, and as written.
+SUMMARY_COLUMNS = (
+    "series_id",
+    "kind",
+    "description",
+    "centre_latitude",
+    "centre_longitude",
+    "radius_km",
+    "la_code",
+    "key_person",
+    "substance",
+    "entity_values",
+)
+SUMMARY_OUT = (
+    "series_id",
+    "kind",
+    "description",
+    "centre_latitude",
+    "centre_longitude",
+    "radius_km",
+    "la_code",
+    "first_reported",
+    "last_reported",
+    "n_members",
+    "n_decoys",
+    "key_person_id",
+    "substance",
+    "entity_values",
+)
+EMERGING_COLUMNS = (
+    "category",
+    "la_code",
+    "la_name",
+    "quarter",
+    "expected_without_plant",
+    "planted_extra",
+    "background_in_quarter",
+    "observed_in_quarter",
+    "case_ids",
+)
 STAGES = ("geography", "cases", "series", "people", "incidents", "partners", "writing", "truth")
 
 
@@ -40,6 +81,7 @@ class SynthSummary:
     end: date | None = None
     population: int = 0
     seconds: float = 0.0
+    plants: dict[str, bool] = field(default_factory=dict)
 
     @property
     def total_rows(self) -> int:
@@ -53,6 +95,10 @@ def synthesise(
     end: date | None = None,
     population_scale: float = 1.0,
     progress: Callable[[str, int, int], None] | None = None,
+    *,
+    plant_series: bool = True,
+    plant_emerging: bool = True,
+    plant_nhs_hotspot: bool = True,
 ) -> SynthSummary:
     """Write a synthetic force's import files and ``truth/`` to ``out_dir``.
 
@@ -70,6 +116,15 @@ def synthesise(
         Multiplies West Yorkshire's 2011 population (2,226,058); every volume scales with it.
     progress
         Called as ``progress(stage, i, n)`` at the start of each of the ``n`` stages.
+    plant_series
+        Plant the five linked series and their decoys (off: ``truth/series*.csv`` have no rows).
+        The domestic-abuse escalation chains are not a switchable plant.
+    plant_emerging
+        Plant the emerging rise in one category and local authority in the last quarter (off:
+        ``truth/emerging.csv`` has no rows), e.g. to measure a trend detector's false alarms.
+    plant_nhs_hotspot
+        Plant the NHS-only hot spot of ED assault attendances (off: ``truth/nhs_hotspot.csv``
+        has no rows). Switching it off changes nothing else but the ED records' ids.
 
     Returns
     -------
@@ -110,12 +165,14 @@ def synthesise(
 
     step(STAGES[1], 2, len(STAGES))
     cases = B.background(ctx)
-    extra, emerging = B.plant_emerging(ctx, cases)
-    cases = pd.concat([cases, extra], ignore_index=True)
+    emerging = None
+    if plant_emerging:
+        extra, emerging = B.plant_emerging(ctx, cases)
+        cases = pd.concat([cases, extra], ignore_index=True)
     prof = roles.build_professionals(ctx)
 
     step(STAGES[2], 3, len(STAGES))
-    plant = series.plant_all(ctx, cases, prof)
+    plant = series.plant_all(ctx, cases, prof, series=bool(plant_series))
     cases = pd.concat([cases, *plant.cases], ignore_index=True)
     cases = roles.attach_victims(ctx, cases)
 
@@ -156,7 +213,7 @@ def synthesise(
     person_id[used] = np.array([f"P{k + 1:07d}" for k in perm], dtype=object)
 
     step(STAGES[5], 6, len(STAGES))
-    prec = partners.generate(ctx, cases, links, inc, inc_links)
+    prec = partners.generate(ctx, cases, links, inc, inc_links, nhs_hotspot=bool(plant_nhs_hotspot))
 
     step(STAGES[6], 7, len(STAGES))
     out.mkdir(parents=True, exist_ok=True)
@@ -276,7 +333,9 @@ def synthesise(
         ctx, cases, links, prof, inc, prec, plant, emerging, inc_res, case_id, incident_id, person_id
     )
     truth_counts = truth.write_truth(out, frames)
+    plants = {"series": bool(plant_series), "emerging": bool(plant_emerging), "nhs_hotspot": bool(plant_nhs_hotspot)}
     return SynthSummary(
+        plants=plants,
         out_dir=out,
         counts=counts,
         truth_counts=truth_counts,
@@ -292,7 +351,7 @@ def synthesise(
 def _truth_frames(
     ctx, cases, links, prof, inc, prec, plant, emerging, inc_res, case_id, incident_id, person_id
 ) -> dict[str, pd.DataFrame]:
-    from threadline.synth import truth
+    from threadline.synth import hotspot, partners, truth
 
     geo = ctx.geo
     rows = [dict(r) for r in plant.truth]
@@ -326,13 +385,13 @@ def _truth_frames(
             for c in gp_cases
             if c not in set(nurse_cases)
         ]
-    ser = pd.DataFrame(rows)
+    ser = pd.DataFrame(rows, columns=["series_id", "kind", "ck", "role_in_truth", "shares"])
     ser["case_id"] = ser["ck"].map(case_id)
     ser = ser[["series_id", "kind", "case_id", "role_in_truth", "shares"]].sort_values(
         ["series_id", "role_in_truth", "case_id"], ascending=[True, False, True], kind="stable"
     )
 
-    summary = pd.DataFrame(plant.summary)
+    summary = pd.DataFrame(plant.summary, columns=SUMMARY_COLUMNS)
     summary["key_person_id"] = [person_id[int(k)] if k != "" else "" for k in summary["key_person"]]
     decoys = ser[ser["role_in_truth"] == "decoy"].groupby("series_id").size()
     members = ser[ser["role_in_truth"] == "member"].groupby("series_id").size()
@@ -345,40 +404,24 @@ def _truth_frames(
     )
     summary["first_reported"] = summary["series_id"].map(by_series.min().dt.strftime("%Y-%m-%d"))
     summary["last_reported"] = summary["series_id"].map(by_series.max().dt.strftime("%Y-%m-%d"))
-    summary = summary[
-        [
-            "series_id",
-            "kind",
-            "description",
-            "centre_latitude",
-            "centre_longitude",
-            "radius_km",
-            "la_code",
-            "first_reported",
-            "last_reported",
-            "n_members",
-            "n_decoys",
-            "key_person_id",
-            "substance",
-            "entity_values",
-        ]
-    ]
+    summary = summary[list(SUMMARY_OUT)]
 
     sp = prec[prec["series"] != ""]
     series_partner = pd.DataFrame(
         {"series_id": sp["series"], "agency": sp["agency"], "record_id": sp["record_id"]}
     )
 
-    em_cases = sorted(cases.loc[cases["origin"] == "emerging", "case_id"])
-    q_first, q_stop, _ = ctx.period.last_quarter()
-    in_q = (
-        (cases["category"] == emerging["category"])
-        & (np.array(geo.la_codes, dtype=object)[geo.la[cases["lsoa"].to_numpy()]] == emerging["la_code"])
-        & (cases["reported_at"] >= q_first.astype("datetime64[s]"))
-        & (cases["reported_at"] < q_stop.astype("datetime64[s]"))
-    )
-    emerging = dict(emerging, observed_in_quarter=int(in_q.sum()), case_ids=";".join(em_cases))
-    emerging_df = pd.DataFrame([emerging])
+    if emerging is not None:
+        em_cases = sorted(cases.loc[cases["origin"] == "emerging", "case_id"])
+        q_first, q_stop, _ = ctx.period.last_quarter()
+        in_q = (
+            (cases["category"] == emerging["category"])
+            & (np.array(geo.la_codes, dtype=object)[geo.la[cases["lsoa"].to_numpy()]] == emerging["la_code"])
+            & (cases["reported_at"] >= q_first.astype("datetime64[s]"))
+            & (cases["reported_at"] < q_stop.astype("datetime64[s]"))
+        )
+        emerging = dict(emerging, observed_in_quarter=int(in_q.sum()), case_ids=";".join(em_cases))
+    emerging_df = pd.DataFrame([emerging] if emerging is not None else [], columns=list(EMERGING_COLUMNS))
 
     inc_time = dict(zip(inc["incident_id"], inc["occurred_at"], strict=True))
     chains = pd.DataFrame(
@@ -430,6 +473,8 @@ def _truth_frames(
             "errors": prec["errors"],
         }
     )
+    hotspot_df = ctx.notes.get("nhs_hotspot", hotspot.empty_truth())
+    hs = ctx.notes.get("nhs_hotspot_params", {})
     params = pd.DataFrame(
         [
             ("force", FORCE),
@@ -439,8 +484,16 @@ def _truth_frames(
             ("end", str(ctx.period.end)),
             ("population_scale", ctx.scale),
             ("population", int(round(ctx.population))),
-            ("emerging_category", emerging["category"]),
-            ("emerging_la_code", emerging["la_code"]),
+            ("plant_series", "yes" if plant.summary else "no"),
+            ("plant_emerging", "yes" if emerging is not None else "no"),
+            ("plant_nhs_hotspot", "yes" if len(hotspot_df) else "no"),
+            ("emerging_category", emerging["category"] if emerging is not None else ""),
+            ("emerging_la_code", emerging["la_code"] if emerging is not None else ""),
+            ("nhs_hotspot_la_code", hs.get("la_code", "")),
+            ("nhs_hotspot_multiplier", hs.get("multiplier", "")),
+            ("nhs_hotspot_records", hs.get("n_planted", "")),
+            ("nhs_hotspot_venues", hs.get("venues", "")),
+            ("ed_geocoded_share", partners.ED_GEOCODED_SHARE),
             ("escalation_chains", len(chains)),
         ],
         columns=["name", "value"],
@@ -451,6 +504,7 @@ def _truth_frames(
         "series_partner_records": series_partner,
         "professionals": prof_truth,
         "emerging": emerging_df,
+        "nhs_hotspot": hotspot_df,
         "escalation": chains,
         "da_dyads": dyads,
         "partner_identity": identity,

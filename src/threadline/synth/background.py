@@ -57,6 +57,11 @@ STATUSES = np.array(vocab.STATUSES, dtype=object)
 #: The planted emerging rise: category and local authority (Leeds).
 EMERGING_CATEGORY = "suspicious_death"
 EMERGING_LA = "E08000035"
+#: How many times its expected level the planted quarter holds. A tripling is the kind of rise an
+#: analyst must not miss; at about eight cases a quarter a mere doubling is within what chance
+#: produces somewhere among the report's ~60 series, so no detector with an honest false-alarm
+#: rate finds it reliably (the report's validation measures power at both).
+EMERGING_FACTOR = 3.0
 
 
 def _place_weight(category: str, location: str) -> str:
@@ -293,10 +298,11 @@ def background(ctx: Context) -> pd.DataFrame:
 
 
 def plant_emerging(ctx: Context, cases: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """Roughly double ``EMERGING_CATEGORY`` in ``EMERGING_LA`` in the period's last quarter.
+    """Raise ``EMERGING_CATEGORY`` in ``EMERGING_LA`` to ``EMERGING_FACTOR`` times its expected level
+    in the period's last quarter.
 
     The expectation is the background's own rate there before the quarter (cases per day times
-    the quarter's days); enough extra cases are planted that the quarter holds about twice that
+    the quarter's days); enough extra cases are planted that the quarter holds ``EMERGING_FACTOR`` times that
     (at least three extra), whatever the quarter's background happened to be.
     """
     geo = ctx.geo
@@ -316,7 +322,7 @@ def plant_emerging(ctx: Context, cases: pd.DataFrame) -> tuple[pd.DataFrame, dic
     in_q = int(
         (mine & (reported >= first.astype("datetime64[s]")) & (reported < stop.astype("datetime64[s]"))).sum()
     )
-    n_extra = max(3, int(round(2 * expected - in_q)))
+    n_extra = max(3, int(round(EMERGING_FACTOR * expected - in_q)))
     days = sample_days(rng, first, stop, n_extra, R.SEASON[EMERGING_CATEGORY], R.DOW["violence"])
     extra = make_cases(ctx, rng, EMERGING_CATEGORY, days, la=la_i, origin="emerging")
     truth = {

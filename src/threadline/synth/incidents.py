@@ -381,6 +381,8 @@ CHAIN_STAGES: tuple[dict[str, float], ...] = (
     {"domestic_abuse": 35, "stalking_harassment": 25, "threats_to_kill": 15, "common_assault": 25},
     {"threats_to_kill": 25, "assault_with_injury": 50, "stalking_harassment": 15, "common_assault": 10},
 )
+#: Days from a non-escalating dyad's first incident within which its others fall.
+DYAD_SPAN_DAYS = 540
 DYAD_MIX: dict[str, float] = {
     "domestic_abuse": 75,
     "common_assault": 12,
@@ -518,8 +520,30 @@ def _dyads(ctx: Context, n_target: int, chain_truth: list[dict]) -> tuple[pd.Dat
     """Non-escalating domestic dyads filling ``n_target`` incidents."""
     rng = ctx.rng("incidents.dyads")
     geo, people = ctx.geo, ctx.people
-    n_dyads = max(1, int(n_target / 2.2))
-    k = 1 + rng.poisson(1.2, size=n_dyads)
+    # A dyad's incidents fall within DYAD_SPAN_DAYS of its first day, which may precede the period
+    # (a couple already known to police); only incidents inside the period are kept, so their
+    # days are uniform over the period (no pile-up at either end). Dyads are then taken in random
+    # order until their incidents fill ``n_target`` (the last one cut short).
+    span, n_days = DYAD_SPAN_DAYS, ctx.period.n_days
+    n_cand = max(1, int(n_target / 2.2 * (n_days + span) / n_days * 1.4) + 5)
+    k_all = 1 + rng.poisson(1.2, size=n_cand)
+    first = ctx.period.start_day - span + rng.integers(0, n_days + span, size=n_cand).astype("timedelta64[D]")
+    cand_rows = np.repeat(np.arange(n_cand), k_all)
+    cand_days = first[cand_rows] + rng.integers(0, span, size=len(cand_rows)).astype("timedelta64[D]")
+    inside = (cand_days >= ctx.period.start_day) & (cand_days <= ctx.period.end_day)
+    cand_rows, cand_days = cand_rows[inside], cand_days[inside]
+    n_in = np.bincount(cand_rows, minlength=n_cand)
+    order = rng.permutation(n_cand)
+    order = order[n_in[order] > 0]
+    cum = np.cumsum(n_in[order])
+    n_dyads = min(len(order), int(np.searchsorted(cum, n_target)) + 1)
+    rank = np.full(n_cand, -1)
+    rank[order[:n_dyads]] = np.arange(n_dyads)
+    keep = rank[cand_rows] >= 0
+    rows, days = rank[cand_rows[keep]], cand_days[keep]
+    o = np.lexsort((days, rows))[:n_target]
+    rows, days = rows[o], days[o]
+    k = np.bincount(rows, minlength=n_dyads)
     v_sex = np.where(rng.random(n_dyads) < 0.75, "female", "male").astype(object)
     s_sex = np.where(rng.random(n_dyads) < 0.95, np.where(v_sex == "female", "male", "female"), v_sex).astype(
         object
@@ -538,10 +562,6 @@ def _dyads(ctx: Context, n_target: int, chain_truth: list[dict]) -> tuple[pd.Dat
         ethnicity=np.where(rng.random(n_dyads) < 0.85, eth, ""),
         source="incident",
     )
-    rows = np.repeat(np.arange(n_dyads), k)
-    first = ctx.period.start_day + rng.integers(0, ctx.period.n_days, size=n_dyads).astype("timedelta64[D]")
-    spread = rng.integers(0, 540, size=len(rows))
-    days = np.minimum(first[rows] + spread.astype("timedelta64[D]"), ctx.period.end_day)
     itype = np.empty(len(rows), dtype=object)
     itype[:] = R.draw(rng, DYAD_MIX, len(rows))
     occurred = _hours(rng, days, np.full(len(rows), "domestic_abuse", dtype=object))

@@ -4,12 +4,16 @@ Anonymised records (no names):
 
 - ``nhs_ed``: emergency department assault attendances in the Information Sharing to Tackle
   Violence (ISTV) minimum dataset: time of arrival, where the assault happened as free text,
-  weapon, number of assailants, age and sex. About a third are victims of police-recorded
-  assaults and attempted homicides (the truth names them); the rest never reached the police,
-  which is the point of ISTV (Cardiff Model for Violence Prevention).
+  weapon, number of assailants, age and sex. Half are victims of police-recorded assaults,
+  domestic incidents and attempted homicides (the truth names them); the rest never reached the
+  police, which is the point of ISTV (Cardiff Model for Violence Prevention), and happened where
+  police-recorded violence happens. About 80% (:data:`ED_GEOCODED_SHARE`) name a street of the
+  place and carry the analyst's geocode (``lsoa_code``, ``latitude``, ``longitude``); the rest are
+  free text only ("park", "town centre", "at home", a bare pub name). The planted NHS-only hot
+  spot (:mod:`threadline.synth.hotspot`) adds attendances in a few neighbouring LSOAs.
 - ``ambulance``: call-outs to the deaths and attacks in ``cases`` and to non-fatal overdoses, with
-  position, age and sex; some overdoses are of people with police drug histories; a burst of
-  overdoses accompanies the planted drug batch.
+  position, LSOA, age and sex; some overdoses are of people with police drug histories; a burst
+  of overdoses accompanies the planted drug batch.
 
 Identifiable records, shared under a data-sharing agreement (given name, family name, date of
 birth, sex, postcode and the agency's own person reference):
@@ -32,6 +36,7 @@ import pandas as pd
 
 from threadline.synth import rates as R
 from threadline.synth.context import HOUR, MINUTE, Context, iso_date, sample_days, sample_times
+from threadline.synth.incidents import HOME_TYPES
 from threadline.synth.names import nickname_table, spelling_variants
 from threadline.synth.narratives import VENUES
 from threadline.synth.people import age_on, date_parts, make_dates
@@ -57,9 +62,34 @@ NON_MATCH_SHARE = 0.35
 #: Non-fatal overdoses attended by ambulance a year for the whole force (ASSUMPTION: roughly
 #: ten per drug-related death, in line with ambulance service naloxone and overdose call data).
 OVERDOSES_PER_YEAR_FULL = 1_500
-#: ED assault attendances with no police record, per police-linked attendance (ASSUMPTION: the
-#: Cardiff Model literature finds most ED assault attendances are not known to the police).
-ED_UNLINKED_PER_LINKED = 2.0
+#: ED assault attendances with no police record, per police-linked attendance: 1.0, so half of
+#: attendances are unknown to police (ASSUMPTION, after the Cardiff Model literature: a third to
+#: well over half of ED assault attendances are unknown to police, e.g. Sivarajasingam and
+#: Shepherd; 59% in South Wales 2014-16, Gray et al. 2017, J Epidemiol Community Health 71:1218).
+ED_UNLINKED_PER_LINKED = 1.0
+#: Share of ED attendances whose free-text place the partnership analyst can geocode to a street
+#: and so to an LSOA (ASSUMPTION); the rest are "park", "town centre", "at home", a bare pub name.
+ED_GEOCODED_SHARE = 0.8
+#: Chance that the victim of a police-recorded incident of each type attends an emergency
+#: department (ASSUMPTION: most woundings, under half of assaults with injury, a few domestic
+#: incidents and common assaults).
+ED_P_BY_TYPE = {
+    "assault_with_injury": 0.45,
+    "wounding_gbh": 0.9,
+    "robbery": 0.25,
+    "sexual_offence": 0.2,
+    "domestic_abuse": 0.1,
+    "common_assault": 0.05,
+}
+#: Police-recorded violence (incident types) that ED assault attendances are set beside.
+POLICE_VIOLENCE = (
+    "common_assault",
+    "assault_with_injury",
+    "wounding_gbh",
+    "robbery",
+    "domestic_abuse",
+    "threats_to_kill",
+)
 
 AGENCY_PREFIX = {
     "nhs_ed": "ED",
@@ -126,57 +156,59 @@ FATAL = (
 )
 
 
-def _istv_place(rng: np.random.Generator, street: str, itype: str, night: bool) -> str:
-    if itype in ("domestic_abuse", "stalking_harassment", "threats_to_kill"):
-        return ("at home", "partner's house", "home address", "at a friend's house")[int(rng.integers(0, 4))]
+def istv_place(rng: np.random.Generator, street: str, home: bool, night: bool, located: bool) -> str:
+    """The ISTV free-text place of an assault: with a street name when ``located`` (geocodable)."""
+    if home:
+        if located:
+            forms = (f"home address, {street}", f"at a house on {street}", f"partner's house, {street}",
+                     f"flat on {street}")
+        else:
+            forms = ("at home", "partner's house", "home address", "at a friend's house")
+        return forms[int(rng.integers(0, len(forms)))]
     if night and rng.random() < 0.55:
         venue = VENUES[int(rng.integers(0, len(VENUES)))]
-        form = int(rng.integers(0, 4))
-        return (f"outside {venue}, {street}", f"{venue}", f"in {venue} on {street}", f"near {venue}")[form]
-    return (f"{street}", f"in the street, {street}", "town centre", f"bus stop on {street}", "park")[
-        int(rng.integers(0, 5))
-    ]
+        if located:
+            forms = (f"outside {venue}, {street}", f"in {venue} on {street}", f"{venue}, {street}")
+        else:
+            forms = (venue, f"near {venue}")
+        return forms[int(rng.integers(0, len(forms)))]
+    if located:
+        forms = (street, f"in the street, {street}", f"bus stop on {street}", f"outside the shops on {street}")
+    else:
+        forms = ("town centre", "park", "in the park", "not known")
+    return forms[int(rng.integers(0, len(forms)))]
 
 
 def _ed(
     ctx: Context, inc: pd.DataFrame, inc_links: pd.DataFrame, cases: pd.DataFrame, links: pd.DataFrame
 ) -> pd.DataFrame:
+    """ED assault attendances with internal ``place`` (true LSOA), ``home`` and ``night`` columns;
+    :func:`locate_ed` then writes the free text and, for most, the geocoded position."""
     rng = ctx.rng("partners.ed")
     geo, people = ctx.geo, ctx.people
-    p_by_type = {
-        "assault_with_injury": 0.45,
-        "wounding_gbh": 0.9,
-        "robbery": 0.25,
-        "sexual_offence": 0.2,
-        "common_assault": 0.05,
-    }
     itype = inc["incident_type"].to_numpy()
-    p = np.array([p_by_type.get(t, 0.0) for t in itype])
+    p = np.array([ED_P_BY_TYPE.get(t, 0.0) for t in itype])
     sel = np.flatnonzero((inc["victim"].to_numpy() >= 0) & (rng.random(len(inc)) < p))
-    rows = []
     occ = inc["occurred_at"].to_numpy()[sel]
     t_all = occ + rng.integers(20, 180, size=len(sel)) * MINUTE
     hours = (occ - occ.astype("datetime64[D]")).astype("timedelta64[h]").astype(int)
-    streets = geo.street(rng, inc["lsoa"].to_numpy()[sel])
     flags = inc["flags"].to_numpy(dtype=object)[sel]
-    victims = inc["victim"].to_numpy()[sel]
-    types = itype[sel]
     weapons = R.draw(rng, ED_WEAPONS, len(sel))
     counts = R.draw(rng, {1: 70, 2: 18, 3: 7, 4: 5}, len(sel))
     texts = np.array(ED_TEXT, dtype=object)[rng.integers(0, len(ED_TEXT), size=len(sel))]
-    for j in range(len(sel)):
-        if t_all[j] > ctx.period.end_ts:
-            continue
-        rows.append(
-            {
-                "pidx": int(victims[j]),
-                "occurred_at": t_all[j],
-                "location_text": _istv_place(rng, streets[j], types[j], bool(hours[j] >= 20 or hours[j] < 4)),
-                "weapon": "knife" if "knife" in flags[j] else weapons[j],
-                "assailant_count": int(counts[j]),
-                "narrative": texts[j],
-            }
-        )
+    keep = t_all <= ctx.period.end_ts
+    from_inc = pd.DataFrame(
+        {
+            "pidx": inc["victim"].to_numpy()[sel],
+            "occurred_at": t_all,
+            "place": inc["lsoa"].to_numpy()[sel],
+            "home": np.isin(itype[sel], HOME_TYPES),
+            "night": (hours >= 20) | (hours < 4),
+            "weapon": np.where(["knife" in f for f in flags], "knife", weapons).astype(object),
+            "assailant_count": counts,
+            "narrative": texts,
+        }
+    )[keep]
     att = cases[(cases["category"] == "attempted_homicide") & (rng.random(len(cases)) < 0.9)]
     weapon_of = {
         "sharp_instrument": "knife",
@@ -185,47 +217,47 @@ def _ed(
         "shooting": "firearm",
         "strangulation": "none / unknown",
     }
-    a_streets = geo.street(rng, att["lsoa"].to_numpy())
-    for j, (rep, occ_from, method, loc, victim) in enumerate(
-        zip(
-            att["reported_at"].to_numpy(),
-            att["occurred_from"].to_numpy(),
-            att["method"],
-            att["location_type"],
-            att["victim"],
-            strict=True,
-        )
-    ):
-        t = rep.astype("datetime64[s]") + int(rng.integers(15, 90)) * MINUTE
-        if t > ctx.period.end_ts:
-            continue
-        hour = int((occ_from - occ_from.astype("datetime64[D]")).astype("timedelta64[h]").astype(int))
-        rows.append(
-            {
-                "pidx": int(victim),
-                "occurred_at": t,
-                "location_text": _istv_place(
-                    rng,
-                    a_streets[j],
-                    "domestic_abuse" if loc == "dwelling_victim" else "assault",
-                    hour >= 20 or hour < 4,
-                ),
-                "weapon": weapon_of.get(method, "other"),
-                "assailant_count": int(R.draw(rng, {1: 75, 2: 15, 3: 10}, 1)[0]),
-                "narrative": "Serious assault; admitted" if rng.random() < 0.5 else "Major trauma, resus",
-            }
-        )
-    linked = pd.DataFrame(
-        rows, columns=["pidx", "occurred_at", "location_text", "weapon", "assailant_count", "narrative"]
-    )
+    n_att = len(att)
+    t_att = att["reported_at"].to_numpy().astype("datetime64[s]") + rng.integers(15, 90, size=n_att) * MINUTE
+    occ_from = att["occurred_from"].to_numpy().astype("datetime64[s]")
+    h_att = (occ_from - occ_from.astype("datetime64[D]")).astype("timedelta64[h]").astype(int)
+    from_att = pd.DataFrame(
+        {
+            "pidx": att["victim"].to_numpy().astype(int),
+            "occurred_at": t_att,
+            "place": att["lsoa"].to_numpy().astype(int),
+            "home": att["location_type"].isin(("dwelling_victim", "dwelling_other")).to_numpy(),
+            "night": (h_att >= 20) | (h_att < 4),
+            "weapon": [weapon_of.get(m, "other") for m in att["method"]],
+            "assailant_count": R.draw(rng, {1: 75, 2: 15, 3: 10}, n_att),
+            "narrative": np.where(rng.random(n_att) < 0.5, "Serious assault; admitted", "Major trauma, resus"),
+        }
+    )[t_att <= ctx.period.end_ts]
+    linked = pd.concat([from_inc, from_att], ignore_index=True)
     linked["age"] = age_on(
         people.column("dob", linked["pidx"].to_numpy()),
         linked["occurred_at"].to_numpy().astype("datetime64[D]"),
     )
     linked["sex"] = people.column("sex", linked["pidx"].to_numpy())
 
-    # Attendances never reported to the police.
+    # Attendances never reported to the police, placed like police-recorded violence: at the
+    # place of a police violence record (at home or elsewhere), with as many at home as make the
+    # whole ED set's home share that of police violence.
     n_un = int(round(len(linked) * ED_UNLINKED_PER_LINKED))
+    pool = inc["incident_type"].isin(POLICE_VIOLENCE).to_numpy()
+    pool_home = pool & np.isin(itype, HOME_TYPES)
+    pool_out = pool & ~pool_home
+    home_share = pool_home.sum() / max(1, pool.sum())
+    n_home = int(np.clip(round(home_share * (len(linked) + n_un) - linked["home"].sum()), 0, n_un))
+    lsoa_all = inc["lsoa"].to_numpy()
+    un_home = (
+        rng.choice(lsoa_all[pool_home], size=n_home) if pool_home.any() else geo.pick(rng, "residential", n_home)
+    )
+    un_out = (
+        rng.choice(lsoa_all[pool_out], size=n_un - n_home)
+        if pool_out.any()
+        else geo.pick(rng, "violence", n_un - n_home)
+    )
     days = sample_days(
         rng,
         ctx.period.start_day,
@@ -236,17 +268,14 @@ def _ed(
     )
     t = sample_times(rng, days, R.HOURS["violence"]) + rng.integers(20, 120, size=n_un) * MINUTE
     t = np.minimum(t, ctx.period.end_ts)
-    lsoa = geo.pick(rng, "violence", n_un)
-    streets = geo.street(rng, lsoa)
     hours = (t - t.astype("datetime64[D]")).astype("timedelta64[h]").astype(int)
     unl = pd.DataFrame(
         {
             "pidx": -1,
             "occurred_at": t,
-            "location_text": [
-                _istv_place(rng, s, "assault", bool(h >= 20 or h < 4))
-                for s, h in zip(streets, hours, strict=True)
-            ],
+            "place": np.concatenate([un_home, un_out]).astype(int),
+            "home": np.arange(n_un) < n_home,
+            "night": (hours >= 20) | (hours < 4),
             "weapon": R.draw(rng, ED_WEAPONS, n_un),
             "assailant_count": R.draw(rng, {1: 65, 2: 20, 3: 9, 4: 6}, n_un),
             "narrative": np.array(ED_TEXT, dtype=object)[rng.integers(0, len(ED_TEXT), size=n_un)],
@@ -260,7 +289,35 @@ def _ed(
     out["agency"] = "nhs_ed"
     out["record_type"] = "assault_attendance"
     out["match_type"] = np.where(out["pidx"] >= 0, "anonymised_linked", "anonymised_unlinked")
-    return out
+    return locate_ed(ctx, ctx.rng("partners.ed.place"), out)
+
+
+def locate_ed(ctx: Context, rng: np.random.Generator, ed: pd.DataFrame) -> pd.DataFrame:
+    """Free-text place for each attendance and, for :data:`ED_GEOCODED_SHARE` of them, the
+    partnership analyst's geocode: the LSOA and a point in it (the street named is one of its)."""
+    geo = ctx.geo
+    ed = ed.reset_index(drop=True)
+    place = ed["place"].to_numpy().astype(int)
+    located = rng.random(len(ed)) < ED_GEOCODED_SHARE
+    streets = geo.street(rng, place)
+    ed["location_text"] = [
+        istv_place(rng, s, bool(h), bool(nt), bool(lo))
+        for s, h, nt, lo in zip(streets, ed["home"], ed["night"], located, strict=True)
+    ]
+    return set_position(ctx, rng, ed, located)
+
+
+def set_position(ctx: Context, rng: np.random.Generator, ed: pd.DataFrame, located: np.ndarray) -> pd.DataFrame:
+    """``lsoa_code``, ``latitude`` and ``longitude`` of the ``located`` rows (a point 100-300 m from
+    the centroid of their ``place``); empty for the others."""
+    geo = ctx.geo
+    place = ed["place"].to_numpy().astype(int)
+    lat, lon = geo.jitter(rng, place)
+    ed["located"] = located
+    ed["lsoa_code"] = np.where(located, geo.code[place], "")
+    ed["latitude"] = np.where(located, lat, np.nan)
+    ed["longitude"] = np.where(located, lon, np.nan)
+    return ed
 
 
 def _ambulance(ctx: Context, cases: pd.DataFrame, inc: pd.DataFrame, inc_links: pd.DataFrame) -> pd.DataFrame:
@@ -691,9 +748,21 @@ def _spoil(ctx: Context, rng: np.random.Generator, rec: pd.DataFrame, true: pd.D
     return errors
 
 
-def generate(ctx: Context, cases, links, inc, inc_links) -> pd.DataFrame:
-    """All partner records, with ``pidx`` (-1 when none), ``match_type`` and ``errors`` for the truth."""
+def generate(ctx: Context, cases, links, inc, inc_links, nhs_hotspot: bool = True) -> pd.DataFrame:
+    """All partner records, with ``pidx`` (-1 when none), ``match_type`` and ``errors`` for the truth.
+
+    With ``nhs_hotspot`` the planted NHS-only hot spot's attendances are added; its truth frame
+    (empty without it) is left in ``ctx.notes["nhs_hotspot"]``.
+    """
+    from threadline.synth import hotspot
+
     ed = _ed(ctx, inc, inc_links, cases, links)
+    if nhs_hotspot:
+        extra, ctx.notes["nhs_hotspot"] = hotspot.plant(ctx, ed, inc)
+        ed = pd.concat([ed, extra], ignore_index=True)
+    else:
+        ctx.notes["nhs_hotspot"] = hotspot.empty_truth()
+    ed = ed.drop(columns=["place", "home", "night", "located"])
     amb = _ambulance(ctx, cases, inc, inc_links)
     ident = _identifiable(ctx, cases, links, inc, inc_links)
     ident["date_of_birth"] = ident["dob_text"].where(ident["dob_text"].notna(), ident["date_of_birth"])
@@ -722,4 +791,4 @@ def generate(ctx: Context, cases, links, inc, inc_links) -> pd.DataFrame:
     return out
 
 
-__all__ = ["generate", "ERROR_RATES", "NON_MATCH_SHARE"]
+__all__ = ["generate", "istv_place", "locate_ed", "set_position", "ERROR_RATES", "NON_MATCH_SHARE"]

@@ -953,13 +953,15 @@ def chain_endings(ctx: Context, cases: pd.DataFrame, plant: Plant) -> list[int]:
     return sorted(int(c) for c in chosen)
 
 
-def plant_all(ctx: Context, cases: pd.DataFrame, prof: pd.DataFrame) -> Plant:
+def plant_all(ctx: Context, cases: pd.DataFrame, prof: pd.DataFrame, series: bool = True) -> Plant:
+    """The five series and their decoys (unless ``series`` is false) and the escalation chains' cases."""
     plant = Plant()
-    plant_shared_person(ctx, plant)
-    plant_drug_batch(ctx, plant)
-    plant_professional(ctx, plant, cases, prof)
-    plant_stranger(ctx, plant)
-    plant_robbery_elderly(ctx, plant)
+    if series:
+        plant_shared_person(ctx, plant)
+        plant_drug_batch(ctx, plant)
+        plant_professional(ctx, plant, cases, prof)
+        plant_stranger(ctx, plant)
+        plant_robbery_elderly(ctx, plant)
     ctx.notes["chain_cases"] = chain_endings(ctx, cases, plant)
     return plant
 

@@ -36,6 +36,14 @@ here is an id in those files. Full documentation: `docs/synth.md` in the Threadl
   expected_without_plant` (the background's own rate there before the quarter),
   `planted_extra, background_in_quarter, observed_in_quarter` (every case of the category there
   that quarter, including any planted series case), `case_ids` (the planted extra, `;`-separated).
+- `nhs_hotspot.csv`: the planted NHS-only hot spot, one row per LSOA of it (3-6 neighbouring
+  LSOAs in one local authority, around a strip of late-night venues). From `from_date` to
+  `to_date` (the last four quarters) emergency-department assault attendances there run at
+  several times their background, none reported to police, while police-recorded violence stays
+  at its background. `lsoa_code, la_code, la_name, from_date, to_date,
+  background_ed_per_quarter` (geocoded non-planted ED attendances in the LSOA a quarter over the
+  whole period), `planted_ed_per_quarter` (geocoded planted ones a quarter over the window),
+  `police_violence_per_quarter` (police violence incidents a quarter over the whole period).
 - `escalation.csv`: one row per domestic-abuse escalation chain. `chain_id, suspect_person_id,
   victim_person_id, incident_ids` (`;`-separated, in time order), `case_id` (the homicide or
   attempt that ends it), `first_incident, last_incident, n_incidents`.
@@ -47,7 +55,12 @@ here is an id in those files. Full documentation: `docs/synth.md` in the Threadl
   (`;`-separated: typo_given_name, typo_family_name, nickname, spelling_variant,
   dob_day_month_swapped, dob_missing, postcode_missing, sex_missing, family_name_changed,
   postcode_changed, duplicate_agency_ref).
-- `parameters.csv`: the run's parameters. `name, value`.
+- `parameters.csv`: the run's parameters. `name, value`, including the plant switches
+  `plant_series`, `plant_emerging`, `plant_nhs_hotspot` (yes/no).
+
+A plant switched off (`synthesise(..., plant_series=False)` and so on) leaves its files here with
+a header and no rows: `series.csv`, `series_summary.csv` and `series_partner_records.csv` for
+the series; `emerging.csv`; `nhs_hotspot.csv`.
 
 Decoys share one defining attribute with their series and nothing else: a method that links
 them to the series has over-linked.
