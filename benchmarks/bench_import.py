@@ -25,8 +25,14 @@ from threadline import import_file, init_workspace
 from threadline.vocab import FLAGS, INCIDENT_TYPES
 
 
-def make_incidents_csv(path: Path, rows: int, seed: int = 7, bad_share: float = 0.001) -> int:
-    """Write ``rows`` incident rows in the import format; ``bad_share`` of them are invalid."""
+def make_incidents_csv(path: Path, rows: int, seed: int = 7, bad_share: float = 0.001,
+                       places: pd.DataFrame | None = None) -> int:
+    """Write ``rows`` incident rows in the import format; ``bad_share`` of them are invalid.
+
+    ``places`` (``lsoa_code``, ``latitude``, ``longitude``, optional ``weight``): real LSOAs to
+    put the incidents in, each within about 300 m of its LSOA's centre; without it, made-up codes
+    and positions anywhere in a box round West Yorkshire.
+    """
     rng = np.random.default_rng(seed)
     start = np.datetime64("2020-01-01T00:00")
     minutes = rng.integers(0, 5 * 365 * 24 * 60, rows)
@@ -39,9 +45,7 @@ def make_incidents_csv(path: Path, rows: int, seed: int = 7, bad_share: float = 
         "incident_type": np.array(INCIDENT_TYPES)[rng.integers(0, len(INCIDENT_TYPES), rows)],
         "occurred_at": np.datetime_as_string(occurred, unit="m"),
         "reported_at": np.datetime_as_string(reported, unit="m"),
-        "latitude": np.round(rng.uniform(53.55, 53.95, rows), 6),
-        "longitude": np.round(rng.uniform(-2.1, -1.2, rows), 6),
-        "lsoa_code": [f"E0101{n:04d}" for n in rng.integers(0, 9999, rows)],
+        **_positions(rng, rows, places),
         "location_text": "On or near High Street",
         "severity": np.round(rng.gamma(2.0, 60.0, rows), 1),
         "ho_offence_code": "8N",
@@ -54,6 +58,21 @@ def make_incidents_csv(path: Path, rows: int, seed: int = 7, bad_share: float = 
     frame.loc[bad, "incident_type"] = "not_a_type"
     frame.to_csv(path, index=False)
     return int(bad.sum())
+
+
+def _positions(rng: np.random.Generator, rows: int, places: pd.DataFrame | None) -> dict[str, object]:
+    if places is None:
+        return {
+            "latitude": np.round(rng.uniform(53.55, 53.95, rows), 6),
+            "longitude": np.round(rng.uniform(-2.1, -1.2, rows), 6),
+            "lsoa_code": [f"E0101{n:04d}" for n in rng.integers(0, 9999, rows)],
+        }
+    weight = places["weight"].to_numpy(float) if "weight" in places else np.ones(len(places))
+    pick = rng.choice(len(places), size=rows, p=weight / weight.sum())
+    lat = places["latitude"].to_numpy(float)[pick] + rng.normal(0, 0.0027, rows)  # ~300 m
+    lon = places["longitude"].to_numpy(float)[pick] + rng.normal(0, 0.0045, rows)
+    return {"latitude": np.round(lat, 6), "longitude": np.round(lon, 6),
+            "lsoa_code": places["lsoa_code"].to_numpy(object)[pick]}
 
 
 def run(rows: int) -> dict[str, float]:

@@ -8,11 +8,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import bench_import  # noqa: E402
+import bench_report  # noqa: E402
 
 
 def main() -> None:
     print("== import: 1,000,000 incident rows from CSV ==")
     bench_import.run(1_000_000)
+    print()
+    print("== quarterly report: five-year full-size force plus 1,000,000 incidents ==")
+    bench_report.run()
 
 
 if __name__ == "__main__":

@@ -16,3 +16,36 @@ def test_import_benchmark_runs_and_checks_its_own_counts(capsys):
     assert figures["import_s"] > 0 and figures["plain_s"] > 0
     out = capsys.readouterr().out
     assert "rows/s" in out and "validation costs" in out
+
+
+def test_report_benchmark_helpers_run_on_a_small_force(tmp_path, capsys):
+    import bench_report
+
+    places = bench_report.force_places()
+    assert len(places) > 1300 and places["lsoa_code"].str.startswith("E01").all()
+    assert places[["latitude", "longitude"]].notna().all().all()
+
+    csv = tmp_path / "incidents.csv"
+    bench_import.make_incidents_csv(csv, 500, places=places, bad_share=0.0)
+    import pandas as pd
+
+    rows = pd.read_csv(csv)
+    assert set(rows["lsoa_code"]) <= set(places["lsoa_code"])
+    assert rows["latitude"].between(53.4, 54.1).all() and rows["longitude"].between(-2.3, -1.0).all()
+
+    ticks = iter([0.0, 1.0, 3.5, 4.0])
+    timer = bench_report.StageTimer(clock=lambda: next(ticks))
+    timer("a")
+    timer("b")
+    timer("c")
+    timer.stop()
+    assert timer.stages == [("a", 1.0), ("b", 2.5), ("c", 0.5)] and timer.total == 4.0
+    assert "total" in timer.table()
+
+    figures = bench_report.run(years=1, scale=0.03, incidents=2_000, pdf=False)
+    assert figures["setup"]["incidents"] >= 2_000
+    assert {"reading cases", "emerging trends", "areas and hot spots", "charts and HTML"} <= set(figures["stages"])
+    assert "PDF" not in figures["stages"]
+    assert figures["report_s"] > 0
+    out = capsys.readouterr().out
+    assert "report stage" in out and "target" in out

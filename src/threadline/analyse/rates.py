@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import numpy as np
 from scipy import stats
 from statsmodels.stats.rates import test_poisson_2indep
 
@@ -60,7 +61,8 @@ def compare_counts(current: int, base: int, exposure_ratio: float = 1.0) -> Chan
     if current + base == 0:
         p_value = 1.0
     else:
-        p_value = float(test_poisson_2indep(current, exposure_ratio, base, 1.0, method="exact-cond").pvalue)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a zero base: the rate ratio is infinite
+            p_value = float(test_poisson_2indep(current, exposure_ratio, base, 1.0, method="exact-cond").pvalue)
     p_value = min(1.0, p_value)
     expected_current = base * exposure_ratio
     direction = "level" if current == expected_current else ("up" if current > expected_current else "down")

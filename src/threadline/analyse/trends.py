@@ -24,11 +24,13 @@ controlled across them with the Benjamini-Hochberg false discovery rate (Benjami
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import statsmodels.api as sm
 from scipy import stats
+from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 #: Minimum baseline quarters to fit a model; fewer and the series is not assessed.
 MIN_BASELINE = 8
@@ -70,7 +72,15 @@ def _design(t: np.ndarray, season: np.ndarray, with_trend: bool) -> np.ndarray:
 
 def _fit(y, X, weights):
     model = sm.GLM(y, X, family=sm.families.Poisson(), var_weights=weights)
-    return model.fit(scale="X2")
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        # A season with no cases in a sparse baseline fits a mean of zero: expected, not an error.
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
+        try:
+            return model.fit(scale="X2")
+        except ValueError:
+            # A baseline fitted exactly (e.g. a constant count) has zero Pearson dispersion, which
+            # statsmodels' first guess divides by: fit at unit scale (the dispersion is floored at 1).
+            return model.fit()
 
 
 def _anscombe(y: np.ndarray, mu: np.ndarray, phi: float) -> np.ndarray:

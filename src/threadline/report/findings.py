@@ -325,7 +325,8 @@ def hotspots(ws: Workspace, cases: pd.DataFrame, period: Period, lsoas: pd.DataF
     result = getis_ord_hotspots(placed.rename(columns={"lsoa_code": "area"}))
     hot = result.hot
     return {
-        "method": "Getis-Ord Gi* (esda), 8 nearest LSOAs, 999 permutations, Benjamini-Hochberg 5%",
+        "method": "Getis-Ord Gi* (esda, binary weights), 8 nearest LSOAs, exact Poisson test of each "
+                  "neighbourhood's count, Benjamini-Hochberg 5%",
         "window": window.label, "categories": list(HOTSPOT_CATEGORIES), "cases": len(part),
         "lsoas_assessed": len(placed), "lsoas_without_position": int(areas["latitude"].isna().sum()),
         "hot": [{"lsoa_code": r.area, "lsoa_name": r.lsoa_name, "la_name": r.la_name, "count": int(r["count"]),
