@@ -191,7 +191,11 @@ def test_kill_at_random_moments_leaves_before_or_whole_never_partial(
         time.sleep(delay)
         code = _kill(proc)
         state = digest(ws)  # reopening works after every kill
-        assert state in (before, after), f"kill {i} at {delay:.2f}s (exit {code}) left a partial import"
+        differs = {t: (state[t], before[t], after[t]) for t in state if state[t] not in (before[t], after[t])}
+        mixed = [t for t in state if state[t] != before[t]] if state not in (before, after) else []
+        assert state in (before, after), (
+            f"kill {i} at {delay:.2f}s (exit {code}) left a partial import: tables matching neither {differs}; "
+            f"tables changed from before {mixed}")
         outcomes.append("before" if state == before else "whole")
         if code == 0:
             assert state == after
