@@ -138,11 +138,12 @@ def build_findings(ws: Workspace, period: Period, forces: list[str] | None = Non
     findings["sections"] = sections(cases, period, population)
     step("areas and hot spots")
     findings["areas"] = by_area(cases, period, lsoas)
-    findings["hotspots"] = hotspots(ws, cases, period, lsoas)
+    positions = lsoa_positions(ws.con, lsoas)  # one scan of every located record, used twice
+    findings["hotspots"] = hotspots(cases, period, positions)
     # Positions and categories only (no case ids): the map needs no more, and findings.json travels.
     findings["cases_map"] = current[["category", "latitude", "longitude"]].dropna().to_dict("records")
     step("partner data")
-    findings["partner"] = partner(ws, period, lsoas, scope.forces)
+    findings["partner"] = partner(ws, period, positions)
     findings["series"] = {"linkage_run": False, "items": [],
                           "note": "Series linkage has not been run on this workspace, so no linked series "
                                   "are reported. This is not a finding that there are none."}
@@ -313,12 +314,12 @@ def by_area(cases: pd.DataFrame, period: Period, lsoas: pd.DataFrame) -> list[di
     return rows
 
 
-def hotspots(ws: Workspace, cases: pd.DataFrame, period: Period, lsoas: pd.DataFrame) -> dict:
+def hotspots(cases: pd.DataFrame, period: Period, positions: pd.DataFrame) -> dict:
     """Gi* hot spots of the hot-spot categories over the rolling year, on LSOA rates."""
     window = period.rolling_year if period.kind == "quarter" else period
     part = _in(cases, window)
     part = part[part["category"].isin(HOTSPOT_CATEGORIES)]
-    areas = lsoa_positions(ws.con, lsoas)
+    areas = positions
     counts = part.groupby("lsoa_code").size().rename("count")
     areas = areas.merge(counts, left_on="lsoa_code", right_index=True, how="left").fillna({"count": 0})
     placed = areas.dropna(subset=["latitude"])
@@ -339,7 +340,7 @@ def hotspots(ws: Workspace, cases: pd.DataFrame, period: Period, lsoas: pd.DataF
     }
 
 
-def partner(ws: Workspace, period: Period, lsoas: pd.DataFrame, forces: list[str]) -> dict:
+def partner(ws: Workspace, period: Period, positions: pd.DataFrame) -> dict:
     """NHS assault data (ED ISTV attendances, ambulance assault call-outs) beside police violence."""
     window = period.rolling_year if period.kind == "quarter" else period
     con = ws.con
@@ -362,8 +363,8 @@ def partner(ws: Workspace, period: Period, lsoas: pd.DataFrame, forces: list[str
     if total_nhs == 0:
         return {"available": False, "window": window.label,
                 "note": "No emergency-department or ambulance assault records for this period."}
-    placed_nhs = nhs[nhs["lsoa_code"].isin(lsoas["lsoa_code"])]
-    areas = lsoas[["lsoa_code", "lsoa_name", "la_code", "la_name", "population"]].copy()
+    placed_nhs = nhs[nhs["lsoa_code"].isin(positions["lsoa_code"])]
+    areas = positions[["lsoa_code", "lsoa_name", "la_code", "la_name", "population"]].copy()
     areas = areas.merge(placed_nhs.groupby("lsoa_code")["n"].sum().rename("nhs"), left_on="lsoa_code",
                         right_index=True, how="left")
     areas = areas.merge(police.set_index("lsoa_code")["n"].rename("police"), left_on="lsoa_code",
@@ -371,7 +372,7 @@ def partner(ws: Workspace, period: Period, lsoas: pd.DataFrame, forces: list[str
     flagged = cardiff.nhs_only_hotspots(areas)
     by_la = flagged.groupby("la_name")[["nhs", "police"]].sum().reset_index()
     by_agency = nhs.groupby("agency")["n"].sum().to_dict()
-    positions = lsoa_positions(con, lsoas).set_index("lsoa_code")
+    positions = positions.set_index("lsoa_code")
     rows = flagged[flagged["nhs_only"]].sort_values("ratio", ascending=False)
     return {
         "available": True, "window": window.label, "nhs_records": total_nhs,
