@@ -31,6 +31,7 @@ from threadline.ingest.mapping import Mapping, builtin_mapping, lit, q
 from threadline.ingest.readers import RawFile, read_into
 from threadline.ingest.validate import checked_sql
 from threadline.workspace import Workspace
+from threadline.workspace.transaction import atomic
 
 #: Columns of a rejects file that an import of it ignores, so a fixed rejects file re-imports.
 REJECT_COLUMNS = ("rejected_row", "rejected_fields", "rejected_reasons")
@@ -194,8 +195,7 @@ def _load(con, ws: Workspace, kind: K.Kind, raw: RawFile, result: ImportResult, 
     key_join = " AND ".join(f"e.{q(k)} = c.{q(k)}" for k in kind.key)
     cols = [*kind.columns, "attributes", "row_hash"]
     col_list = ", ".join(q(c) for c in cols)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with atomic(con):
         import_id = con.execute("SELECT nextval('import_seq')").fetchone()[0]
         result.import_id = int(import_id)
         con.execute(
@@ -239,10 +239,6 @@ def _load(con, ws: Workspace, kind: K.Kind, raw: RawFile, result: ImportResult, 
         )
         if os.environ.get("THREADLINE_TEST_PAUSE_BEFORE_COMMIT"):
             _pause_for_test()
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def _pause_for_test() -> None:
@@ -325,3 +321,4 @@ def _clear_rejects(path: Path) -> None:
 def _cleanup(con) -> None:
     for t in ("_raw", "_mapped", "_checked", "_good", "_rejects", "_rejects_scan"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
+

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import duckdb
 
 from threadline.errors import WorkspaceError
+from threadline.workspace.transaction import atomic
 
 # Columns every register table carries: extra attributes, change detection and provenance.
 _COMMON = """
@@ -127,15 +128,10 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int = SCHEMA_VERSION) -> tup
         )
     if current >= target:
         return current, current
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with atomic(con):
         for version in range(current + 1, target + 1):
             MIGRATIONS[version - 1](con)
             con.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)]
             )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return current, target
