@@ -79,8 +79,16 @@ def _top_categories(counts: dict) -> str:
     return ", ".join(f"{LABELS.get(k, k)} {v}" for k, v in top)
 
 
+def format_p(p: float | None) -> str:
+    """A p-value as a reader expects it: three decimals, and "< 0.001" rather than a misleading 0.000."""
+    if p is None or p != p:
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
 def render_html(f: dict, title: str) -> str:
     env = Environment(autoescape=select_autoescape(["html", "j2"]))
+    env.filters["pvalue"] = format_p
     template = env.from_string((files("threadline.report") / "templates" / "report.html.j2").read_text("utf-8"))
     css = (files("threadline.report") / "templates" / "report.css").read_text("utf-8")
     made = {
