@@ -8,6 +8,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import bench_import  # noqa: E402
+import bench_nearrepeat  # noqa: E402
 import bench_report  # noqa: E402
 
 
@@ -17,6 +18,12 @@ def main() -> None:
     print()
     print("== quarterly report: five-year full-size force plus 1,000,000 incidents ==")
     bench_report.run()
+    print()
+    print("== near-repeat (Knox) test: 11,701 Chicago burglaries, 999 permutations ==")
+    if bench_nearrepeat.DATA.exists():
+        bench_nearrepeat.run()
+    else:
+        print(f"skipped: {bench_nearrepeat.DATA} not found (set THREADLINE_BENCHMARK_DATA to its folder)")
 
 
 if __name__ == "__main__":
