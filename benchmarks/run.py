@@ -7,6 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import bench_crimelinkage  # noqa: E402
 import bench_import  # noqa: E402
 import bench_nearrepeat  # noqa: E402
 import bench_report  # noqa: E402
@@ -24,6 +25,12 @@ def main() -> None:
         bench_nearrepeat.run()
     else:
         print(f"skipped: {bench_nearrepeat.DATA} not found (set THREADLINE_BENCHMARK_DATA to its folder)")
+    print()
+    print("== crime linkage: crimelinkage example data, Threadline vs crimeserieslinkage, same splits ==")
+    if bench_crimelinkage.DATA.exists():
+        bench_crimelinkage.run()
+    else:
+        print(f"skipped: {bench_crimelinkage.DATA} not found (set THREADLINE_BENCHMARK_DATA to its folder)")
 
 
 if __name__ == "__main__":
