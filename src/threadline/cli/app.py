@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from threadline import __version__
-from threadline.cli import import_cmd, nearrepeat_cmd, report_cmd, synth_cmd, workspace_cmds
+from threadline.cli import import_cmd, nearrepeat_cmd, report_cmd, series_cmd, synth_cmd, workspace_cmds
 
 app = typer.Typer(
     name="threadline",
@@ -37,6 +37,7 @@ app.command("synth")(synth_cmd.synth)
 app.command("demo")(synth_cmd.demo)
 app.command("nearrepeat")(nearrepeat_cmd.nearrepeat)
 app.add_typer(report_cmd.app, name="report")
+app.add_typer(series_cmd.app, name="series")
 
 
 def main() -> None:

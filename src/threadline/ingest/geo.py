@@ -75,3 +75,29 @@ def fill_from_bng(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 
 __all__ = ["bng_to_wgs84", "fill_from_bng", "q"]
+
+
+@lru_cache(maxsize=1)
+def _to_bng():
+    from pyproj import Transformer
+
+    return Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+
+
+def wgs84_to_bng(latitude: np.ndarray, longitude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Convert arrays of latitude/longitude (degrees) to British National Grid (easting, northing) in metres.
+
+    Used where distances matter (series linkage): metres on the grid are within 0.04% of true
+    distance across England and Wales (Ordnance Survey, "A guide to coordinate systems in Great
+    Britain", scale factor of the Transverse Mercator projection). Missing positions stay NaN.
+    """
+    lat = np.asarray(latitude, dtype=float)
+    lon = np.asarray(longitude, dtype=float)
+    e = np.full(lat.shape, np.nan)
+    n = np.full(lat.shape, np.nan)
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    if ok.any():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            e[ok], n[ok] = _to_bng().transform(lon[ok], lat[ok])
+    return e, n

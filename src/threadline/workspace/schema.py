@@ -100,7 +100,39 @@ def _v2(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (_v1, _v2)
+def _v3(con: duckdb.DuckDBPyConnection) -> None:
+    """Linked series (``threadline series detect``): each run, its pairs, its series and their members.
+
+    Runs are kept (``run_id``), so a board can see what the analyst saw last quarter; commands read
+    the latest run unless told otherwise. See docs/series.md.
+    """
+    con.execute("CREATE SEQUENCE series_run_seq START 1")
+    con.execute(
+        """CREATE TABLE series_runs (
+            run_id INTEGER PRIMARY KEY, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP,
+            records VARCHAR NOT NULL, model VARCHAR NOT NULL, parameters JSON, n_records BIGINT,
+            n_candidate_pairs BIGINT, n_pairs BIGINT, n_series BIGINT, threadline_version VARCHAR)"""
+    )
+    con.execute(
+        """CREATE TABLE series_pairs (
+            run_id INTEGER NOT NULL, case_a VARCHAR NOT NULL, case_b VARCHAR NOT NULL, score DOUBLE NOT NULL,
+            reasons VARCHAR, features JSON)"""
+    )
+    con.execute(
+        """CREATE TABLE series (
+            run_id INTEGER NOT NULL, series_id VARCHAR NOT NULL, rank INTEGER NOT NULL, kind VARCHAR NOT NULL,
+            score DOUBLE NOT NULL, evidence DOUBLE NOT NULL, n_members INTEGER NOT NULL, summary VARCHAR,
+            first_at TIMESTAMP, last_at TIMESTAMP, centre_latitude DOUBLE, centre_longitude DOUBLE,
+            radius_km DOUBLE, key_entity VARCHAR)"""
+    )
+    con.execute(
+        """CREATE TABLE series_members (
+            run_id INTEGER NOT NULL, series_id VARCHAR NOT NULL, case_id VARCHAR NOT NULL, score DOUBLE NOT NULL,
+            reason VARCHAR)"""
+    )
+
+
+MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (_v1, _v2, _v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
