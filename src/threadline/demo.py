@@ -2,8 +2,8 @@
 
 Creates a workspace, synthesises five years of a West Yorkshire-sized force with planted series
 and their answers, imports everything, then imports the shipped excerpt of real data.police.uk
-rows, and ends by building the latest quarter's analytical report. Later features extend it
-(series, linkage).
+rows, looks for linked series of deaths (``series detect``), and ends by building the latest
+quarter's analytical report, whose linked-series section lists what detection found.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 from threadline.errors import WorkspaceError
 from threadline.ingest import ImportResult, import_file
 from threadline.ingest.folder import import_folder
+from threadline.link.detect import SeriesRun, detect_series
 from threadline.quarters import quarter_label
 from threadline.report import ReportFiles, build_report, quarter_period
 from threadline.workspace import DB_NAME, Workspace, init_workspace
@@ -36,6 +37,7 @@ class DemoResult:
     synth_dir: Path
     imports: list[ImportResult] = field(default_factory=list)
     report: ReportFiles | None = None
+    series: SeriesRun | None = None
 
 
 def run_demo(path: Path | str = "demo-workspace", *, years: int = 5, seed: int = 1,
@@ -58,6 +60,8 @@ def run_demo(path: Path | str = "demo-workspace", *, years: int = 5, seed: int =
     result.imports += import_folder(ws, synth_dir, source="synthetic force", progress=step)
     step("importing real data.police.uk rows")
     result.imports.append(import_file(ws, "police-uk", police_uk_excerpt(), source="data.police.uk excerpt"))
+    step("looking for linked series")
+    result.series = detect_series(ws, progress=step)
     step("building the latest quarter's report")
     latest = ws.con.execute("SELECT max(reported_at) FROM cases").fetchone()[0]
     period = quarter_period(quarter_label(latest, ws.config.quarter), ws.config.quarter)

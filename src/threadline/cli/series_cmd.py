@@ -120,6 +120,8 @@ def train_cmd(
     known: Annotated[Path, typer.Option(help="CSV of solved series: case_id, series_id (one row per case).")],
     out: Annotated[Path, typer.Option(help="Where to write the model (JSON).")],
     kind: Annotated[str, typer.Option(help="logistic or naive_bayes.")] = "logistic",
+    records: Annotated[str, typer.Option(help="Learn from cases, or from incidents (ids in the case_id column).")
+                       ] = "cases",
     workspace: WorkspaceOpt = DEFAULT_WORKSPACE,
 ) -> None:
     """Learn the pair model from the force's own solved series; use it with `series detect --model`."""
@@ -127,9 +129,11 @@ def train_cmd(
 
     if kind not in ("logistic", "naive_bayes"):
         raise InputError(f"--kind must be logistic or naive_bayes, not {kind!r}")
+    if records not in ("cases", "incidents"):
+        raise InputError(f"--records must be cases or incidents, not {records!r}")
     known_frame = train.read_known(known)
     with open_workspace(workspace, read_only=True) as ws, stage_progress("series train", 3) as advance:
-        result = train.train_workspace(ws, known_frame, kind=kind, progress=advance)
+        result = train.train_workspace(ws, known_frame, kind=kind, records=records, progress=advance)
     result.model.save(out)
     cv = result.cross_validated
     console.print(f"Model written to {out}: {result.linked:,} linked of {result.pairs:,} candidate pairs from "

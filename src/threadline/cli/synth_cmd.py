@@ -55,13 +55,19 @@ def demo(
     from threadline.demo import run_demo
 
     started = time.perf_counter()
-    with stage_progress("demo", 22) as advance:
+    with stage_progress("demo", 30) as advance:
         result = run_demo(path, years=years, seed=seed, progress=advance)
     with result.workspace as ws:
         console.print(results_table(result.imports))
         for r in result.imports:
             report_reasons(r)
         print_status(status(ws))
+    if result.series:
+        top = result.series.series.head(5)
+        console.print(f"Candidate linked series: {len(result.series.series)} (run {result.series.run_id}); top 5:")
+        for _, s in top.iterrows():
+            console.print(f"  {s['series_id']} {s['kind']}: {s['summary']}", highlight=False)
+        console.print(f"  Details: threadline series show S001 -w {path}")
     if result.report:
         console.print(f"Latest quarter's report: [bold]{result.report.html}[/] (PDF: {result.report.pdf})")
     console.print(f"Demo workspace ready at [bold]{path}[/] in {time.perf_counter() - started:.0f} s. "

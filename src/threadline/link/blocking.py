@@ -46,7 +46,7 @@ class Blocking:
     @classmethod
     def for_incidents(cls) -> Blocking:
         """Tighter windows for the far denser incident data (about 100 times as many records as cases)."""
-        return cls(tiers=((300.0, 7.0, None), (1000.0, 30.0, "category")), max_key_records=40)
+        return cls(tiers=((250.0, 7.0, None), (500.0, 14.0, "category")), max_key_records=40)
 
 
 def candidate_pairs(con: duckdb.DuckDBPyConnection, blocking: Blocking | None = None) -> int:

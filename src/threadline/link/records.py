@@ -86,6 +86,9 @@ def build(con: duckdb.DuckDBPyConnection, records: str = "cases") -> int:
         "latitude": rec["latitude"],
         "longitude": rec["longitude"],
     })
+    for col in ("rid", "category", "lsoa_code", "location_type", "method", "circumstance", "substance",
+                "substance_key", "victim_sex", "relationship", "flags", "narrative"):
+        frame[col] = frame[col].astype("string")  # VARCHAR in DuckDB even when every value is missing
     con.register("_lk_rec_df", frame)
     con.execute("CREATE OR REPLACE TEMP TABLE _lk_rec AS SELECT * FROM _lk_rec_df")
     con.unregister("_lk_rec_df")

@@ -127,8 +127,10 @@ class TrainResult:
     not_in_register: int
 
 
-def train_workspace(ws, known: pd.DataFrame, *, kind: str = "logistic", progress=None) -> TrainResult:
-    """Learn the pair model from the workspace's cases and the force's known series (``read_known``).
+def train_workspace(ws, known: pd.DataFrame, *, kind: str = "logistic", records: str = "cases", progress=None
+                    ) -> TrainResult:
+    """Learn the pair model from the workspace's cases (or incidents) and the force's known series (``read_known``;
+    for incidents its ``case_id`` column holds incident ids).
 
     Candidate pairs come from the same blocking as detection; known pairs that blocking misses are
     added, so the model also learns from links that are far apart in space or time.
@@ -139,12 +141,12 @@ def train_workspace(ws, known: pd.DataFrame, *, kind: str = "logistic", progress
     step = progress or (lambda _s: None)
     con = ws.con
     step("records")
-    R.build(con, "cases")
+    R.build(con, records)
     present = set(con.execute("SELECT rid FROM _lk_rec").df()["rid"])
     missing = int((~known["case_id"].isin(present)).sum())
     known = known[known["case_id"].isin(present)]
     step("candidate pairs")
-    B.candidate_pairs(con, B.Blocking())
+    B.candidate_pairs(con, B.Blocking.for_incidents() if records == "incidents" else B.Blocking())
     _add_known_pairs(con, known)
     frame = F.pair_features(con)
     y = label_pairs(frame, known)

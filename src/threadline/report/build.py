@@ -96,6 +96,7 @@ def render_html(f: dict, title: str) -> str:
         "map": charts.map_chart(f),
         "context": charts.context_chart(f),
         "trends": [charts.trend_chart(e) for e in f["emerging"][:6]],
+        "series": charts.series_chart(f) if f["series"]["linkage_run"] and f["series"]["items"] else None,
     }
     groups: dict[str, list] = {}
     for c in f["commentary"]:

@@ -9,6 +9,7 @@ import io
 from dataclasses import dataclass
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -102,6 +103,37 @@ def map_chart(f: dict) -> Chart:
     alt = (f"Map of the force area. {len(f['cases_map'])} located cases in the period; {len(hot)} hot spot LSOAs; "
            f"{len(nhs)} NHS-only hot spots.")
     return _render(fig, title, alt, SOURCE + "; LSOA positions estimated from located records; no base map")
+
+
+def series_chart(f: dict, top: int = 8) -> Chart:
+    """Where the top candidate series' cases are, one colour and label per series, over the LSOA positions."""
+    fig, ax = plt.subplots(figsize=(7.5, 6))
+    areas = f["hotspots"]["areas"]
+    ax.scatter([a["longitude"] for a in areas], [a["latitude"] for a in areas], s=3, color="#d5d8dc",
+               label="LSOA (approximate centre)")
+    shown = 0
+    for i, s in enumerate(f["series"]["items"][:top]):
+        pts = [m for m in s["members"] if m.get("latitude") is not None and m["latitude"] == m["latitude"]]
+        if not pts:
+            continue
+        colour = PALETTE[i % len(PALETTE)]
+        label = f"{s['series_id']} {s['kind'].replace('_', ' ')} ({len(pts)})"
+        ax.scatter([p["longitude"] for p in pts], [p["latitude"] for p in pts], s=22, color=colour, zorder=3,
+                   edgecolor="white", linewidth=0.4, label=label)
+        ax.annotate(s["series_id"], (float(np.mean([p["longitude"] for p in pts])),
+                                     float(np.mean([p["latitude"] for p in pts]))),
+                    fontsize=7, color=colour, xytext=(4, 4), textcoords="offset points", zorder=4)
+        shown += 1
+    for name, (lat, lon) in f["hotspots"].get("la_positions", {}).items():
+        ax.text(lon, lat, name, fontsize=8, ha="center", color="#34495e", alpha=0.6)
+    ax.set_aspect(1 / 0.6)
+    ax.set_xlabel("longitude", fontsize=7)
+    ax.set_ylabel("latitude", fontsize=7)
+    ax.tick_params(labelsize=6)
+    ax.legend(fontsize=6, loc="lower left", frameon=True)
+    title = f"Candidate linked series: where the cases of the top {shown} are"
+    alt = f"Map of the force area with the located cases of the top {shown} candidate series, one colour each."
+    return _render(fig, title, alt, SOURCE + f"; series detection run {f['series']['run_id']}; no base map")
 
 
 def context_chart(f: dict) -> Chart:

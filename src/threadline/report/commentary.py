@@ -122,6 +122,11 @@ def next_steps(f: dict) -> list[dict]:
     if not f["series"]["linkage_run"]:
         out.append(_s("Run series linkage: this report has not yet looked for linked series of deaths.",
                       "series.linkage_run", group="what to look at next"))
+    else:
+        for i, s in enumerate(f["series"]["items"][:3]):
+            kind = s["kind"].replace("_", " ")
+            out.append(_s(f"Review candidate series {s['series_id']} ({kind}): {s['description']}.",
+                          f"series.items[{i}]", group="what to look at next"))
     return out
 
 

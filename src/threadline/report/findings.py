@@ -144,9 +144,7 @@ def build_findings(ws: Workspace, period: Period, forces: list[str] | None = Non
     findings["cases_map"] = current[["category", "latitude", "longitude"]].dropna().to_dict("records")
     step("partner data")
     findings["partner"] = partner(ws, period, positions)
-    findings["series"] = {"linkage_run": False, "items": [],
-                          "note": "Series linkage has not been run on this workspace, so no linked series "
-                                  "are reported. This is not a finding that there are none."}
+    findings["series"] = linked_series(ws, period, positions)
     step("data quality")
     previous = _in(cases, period.previous)
     findings["data_quality"] = {
@@ -429,3 +427,46 @@ def context(vols: dict, forces: list[str], population: float) -> dict:
              "ours": force_key(r.force) in keys}
             for r in table[table["force"] != "England and Wales"].itertuples()],
     }
+
+
+def linked_series(ws: Workspace, period: Period, positions: pd.DataFrame | None = None, top: int = 10) -> dict:
+    """The latest series detection run's top candidate series (``threadline series detect``).
+
+    Each item carries its members with a reason per link. Case ids are included, unlike elsewhere in
+    the findings: a reviewer must be able to pull the files. Person ids appear only inside reasons, as
+    register references (no names). ``active`` marks a series with a member reported in the period.
+    """
+    none = {"linkage_run": False, "items": [],
+            "note": "Series linkage has not been run on this workspace, so no linked series are reported. "
+                    "This is not a finding that there are none. Run `threadline series detect`."}
+    has_runs = ws.con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'series_runs'").fetchone()[0]
+    if not has_runs or not ws.con.execute("SELECT count(*) FROM series_runs").fetchone()[0]:
+        return none
+    from threadline.link import stored
+
+    info = stored.run_info(ws.con)
+    series = stored.series_table(ws.con, info["run_id"])
+    members = stored.members_table(ws.con, info["run_id"])
+    start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
+    members["in_period"] = (members["reported_at"] >= start) & (members["reported_at"] < end)
+    active = set(members.loc[members["in_period"], "series_id"])
+    items = []
+    for _, s in series.head(top).iterrows():
+        m = members[members["series_id"] == s["series_id"]]
+        items.append({
+            "series_id": s["series_id"], "rank": int(s["rank"]), "kind": s["kind"], "score": float(s["score"]),
+            "evidence": float(s["evidence"]), "n_members": int(s["n_members"]), "description": s["summary"],
+            "first": s["first_at"], "last": s["last_at"], "active": s["series_id"] in active,
+            "centre_latitude": s["centre_latitude"], "centre_longitude": s["centre_longitude"],
+            "radius_km": s["radius_km"],
+            "members": [{"case_id": r.case_id, "category": r.category, "reported_at": r.reported_at,
+                         "latitude": r.latitude, "longitude": r.longitude, "in_period": bool(r.in_period),
+                         "reason": r.reason} for r in m.itertuples()],
+        })
+    return {"linkage_run": True, "run_id": int(info["run_id"]), "run_finished": info["finished_at"],
+            "model": info["model"], "n_records": int(info["n_records"]),
+            "n_candidate_pairs": int(info["n_candidate_pairs"]), "n_series": int(info["n_series"]),
+            "active_in_period": len(active), "items": items,
+            "note": "Candidate series are leads for an analyst to review, ranked by the evidence linking their "
+                    "cases; they are not findings that the cases are connected."}
