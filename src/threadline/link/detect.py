@@ -209,8 +209,19 @@ def _km(lat, lon, lat0, lon0) -> np.ndarray:
     return np.sqrt(dx * dx + dy * dy)
 
 
+#: Watch list: professionals not flagged after the false-discovery control but unusual on their own
+#: test (p below this, at least WATCH_MIN_CASES deaths, at least twice the expected), at most WATCH_TOP.
+WATCH_P = 0.01
+WATCH_MIN_CASES = 4
+WATCH_TOP = 5
+
+
 def _surveillance_series(con) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each flagged person or premises as a candidate series of the cases in its departing pattern."""
+    """Each flagged person or premises as a candidate series of the cases in its departing pattern, and a
+    short watch list of professionals who are unusual on their own test but not flagged after allowing for
+    the hundreds tested (a small hospital's night nurse at 12 deaths where 3 were expected may not survive
+    the false-discovery control; an analyst should still see her). Watch entries rank by the same evidence,
+    discounted by their q-value, and are labelled ``professional_watch``."""
     from threadline.link import surveillance as V
 
     result = V.surveil(con)
@@ -218,25 +229,39 @@ def _surveillance_series(con) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows, member_rows = [], []
     if not frames:
         return pd.DataFrame(), pd.DataFrame()
-    flagged = pd.concat(frames, ignore_index=True)
-    flagged = flagged[flagged["flagged"]].sort_values("evidence", ascending=False)
+    every = pd.concat(frames, ignore_index=True)
+    flagged = every[every["flagged"]].assign(watch=False)
+    persons = result.persons if result.persons is not None else pd.DataFrame()
+    if len(persons):
+        watch = persons[~persons["flagged"] & (persons["role"] == "professional") & (persons["p_value"] < WATCH_P)
+                        & (persons["observed"] >= WATCH_MIN_CASES) & (persons["ratio"] >= 2)]
+        watch = watch.sort_values("p_value").head(WATCH_TOP).copy()
+        watch["evidence"] = (watch["observed"] - watch["expected"]).clip(lower=0) * (1 - watch["q_value"])
+        flagged = pd.concat([flagged, watch.assign(watch=True)], ignore_index=True)
+    flagged = flagged.sort_values("evidence", ascending=False)
     rec = con.execute("SELECT rid, category, event_at, latitude, longitude FROM _lk_rec").df().set_index("rid")
     for i, (_, f) in enumerate(flagged.iterrows()):
         ids = list(f.get("excess_case_ids") or []) or list(f["case_ids"])
         if len(ids) < 2:
             continue
         sid = f"V{i + 1:03d}"
-        kind = "professional" if f["entity_kind"] == "person" and f.get("role") == "professional" else (
-            "premises" if f["entity_kind"] == "premises" else "repeated_person")
+        if f["entity_kind"] == "premises":
+            kind = "premises"
+        elif f.get("role") == "professional":
+            kind = "professional_watch" if f["watch"] else "professional"
+        else:
+            kind = "repeated_person"
         r = rec.reindex(ids)
         lat, lon = r["latitude"].mean(), r["longitude"].mean()
         radius = float(np.nanmax(_km(r["latitude"], r["longitude"], lat, lon))) if r["latitude"].notna().any() \
             else None
         q = float(f.get("q_value", f.get("p_value", 1.0)))
-        rows.append((sid, kind, 1.0 - q, float(f["evidence"]), len(ids), str(f["reason"]), r["event_at"].min(),
+        reason = str(f["reason"]) + (f"; watch list: not significant once all {len(persons):,} people tested "
+                                     f"are allowed for (q={q:.2f})" if f["watch"] else "")
+        rows.append((sid, kind, 1.0 - q, float(f["evidence"]), len(ids), reason, r["event_at"].min(),
                      r["event_at"].max(), lat, lon, radius, f"{f['entity_kind']} {f['entity_id']}"))
         for case in ids:
-            member_rows.append((sid, case, 1.0 - q, f"{f['entity_kind']} {f['entity_id']} present: {f['reason']}"))
+            member_rows.append((sid, case, 1.0 - q, f"{f['entity_kind']} {f['entity_id']} present: {reason}"))
     cols_s = ["series_id", "kind", "score", "evidence", "n_members", "summary", "first_at", "last_at",
               "centre_latitude", "centre_longitude", "radius_km", "key_entity"]
     return (pd.DataFrame(rows, columns=cols_s),
