@@ -132,7 +132,40 @@ def _v3(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (_v1, _v2, _v3)
+def _v4(con: duckdb.DuckDBPyConnection) -> None:
+    """Person linkage (``threadline link persons``): runs, the scored links between records of people,
+    the resulting identities (clusters), and the reviewers' decisions, which win over the model.
+
+    A record is named by its ``source`` (``persons`` for the force's people, ``partner_records`` for an
+    agency's record) and its id (``person_id``; ``agency:record_id`` for partner records).
+    See docs/person-linkage.md.
+    """
+    con.execute("CREATE SEQUENCE person_link_run_seq START 1")
+    con.execute(
+        """CREATE TABLE person_link_runs (
+            run_id INTEGER PRIMARY KEY, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP,
+            engine VARCHAR NOT NULL, mode VARCHAR NOT NULL, threshold DOUBLE NOT NULL, settings JSON,
+            n_records BIGINT, n_pairs BIGINT, n_links BIGINT, n_identities BIGINT, threadline_version VARCHAR)"""
+    )
+    con.execute(
+        """CREATE TABLE person_links (
+            run_id INTEGER NOT NULL, source_a VARCHAR NOT NULL, id_a VARCHAR NOT NULL, source_b VARCHAR NOT NULL,
+            id_b VARCHAR NOT NULL, match_probability DOUBLE NOT NULL, match_weight DOUBLE NOT NULL,
+            decision VARCHAR, explanation JSON)"""
+    )
+    con.execute(
+        """CREATE TABLE person_identities (
+            run_id INTEGER NOT NULL, identity_id VARCHAR NOT NULL, source VARCHAR NOT NULL,
+            record_id VARCHAR NOT NULL)"""
+    )
+    con.execute(
+        """CREATE TABLE person_link_decisions (
+            source_a VARCHAR NOT NULL, id_a VARCHAR NOT NULL, source_b VARCHAR NOT NULL, id_b VARCHAR NOT NULL,
+            decision VARCHAR NOT NULL, decided_by VARCHAR, decided_at TIMESTAMP NOT NULL, note VARCHAR)"""
+    )
+
+
+MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (_v1, _v2, _v3, _v4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
