@@ -48,6 +48,9 @@ def import_cmd(
     mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="Mapping YAML for your own export.")] = None,
     source: Annotated[str | None, typer.Option(help="Name of the data source (default: file name).")] = None,
     strict: Annotated[bool, typer.Option(help="Import nothing if any row is bad.")] = False,
+    agency: Annotated[str | None, typer.Option(help="partner-records only: the agency every row comes from "
+                                                    "(nhs_ed, ambulance, la_safeguarding, youth_justice, "
+                                                    "probation, other).")] = None,
     workspace: WorkspaceOpt = DEFAULT_WORKSPACE,
 ) -> None:
     """Import files into the register. Bad rows are quarantined with reasons; the rest imports."""
@@ -58,7 +61,7 @@ def import_cmd(
             try:
                 with stage_progress(f"importing {path.name}", STAGES) as advance:
                     results.append(import_file(ws, kind, path, mapping=mapping, source=source, strict=strict,
-                                               progress=advance))
+                                               progress=advance, agency=agency))
             except StrictImportError as exc:
                 failed = True
                 results.append(exc.result)

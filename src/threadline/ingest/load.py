@@ -100,6 +100,7 @@ def import_file(
     source: str | None = None,
     strict: bool = False,
     progress: Progress | None = None,
+    agency: str | None = None,
 ) -> ImportResult:
     """Import ``path`` as ``kind_name`` into the workspace ``ws``.
 
@@ -112,6 +113,9 @@ def import_file(
     source: a name for the data source (default: the file name); kept as provenance.
     strict: if any row is bad, import nothing and raise :class:`StrictImportError`.
     progress: called with the name of each stage as it starts.
+    agency: for ``partner-records``, the agency every row comes from (``nhs_ed``, ``ambulance``,
+        ``la_safeguarding``, ``youth_justice``, ``probation``, ``other``); it overrides any agency
+        column or mapping constant, as a partner's extract rarely names its own agency.
 
     Returns an :class:`ImportResult`. Raises :class:`InputError` when the file is not what it
     claims to be (empty, binary, wrong kind, missing required columns).
@@ -121,6 +125,8 @@ def import_file(
     if mapping is not None and not isinstance(mapping, Mapping):
         mapping = Mapping.load(mapping)
     kind, mapping = _resolve_kind(kind_name, mapping)
+    if agency is not None:
+        mapping = _with_agency(kind, mapping, agency)
     con = ws.con
     step("reading")
     raw = read_into(con, path)
@@ -154,6 +160,17 @@ def import_file(
     result.rejects_path = _write_rejects(con, ws, raw, kind) if result.quarantined else _clear_rejects(path)
     _cleanup(con)
     return result
+
+
+def _with_agency(kind: K.Kind, mapping: Mapping, agency: str) -> Mapping:
+    from threadline.vocab import AGENCIES
+
+    if kind.name != "partner-records":
+        raise InputError(f"--agency is for partner-records imports, not {kind.name}")
+    if agency not in AGENCIES:
+        raise InputError(f"unknown agency {agency!r}; the agencies are {', '.join(AGENCIES)}", field="agency")
+    columns = {k: v for k, v in mapping.columns.items() if k != "agency"}
+    return Mapping(**{**mapping.__dict__, "columns": columns, "constants": {**mapping.constants, "agency": agency}})
 
 
 def _map(con, kind: K.Kind, mapping: Mapping, raw: RawFile, default_force: str | None
