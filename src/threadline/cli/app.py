@@ -5,7 +5,15 @@ from __future__ import annotations
 import typer
 
 from threadline import __version__
-from threadline.cli import import_cmd, nearrepeat_cmd, report_cmd, series_cmd, synth_cmd, workspace_cmds
+from threadline.cli import (
+    import_cmd,
+    nearrepeat_cmd,
+    pseudonymise_cmd,
+    report_cmd,
+    series_cmd,
+    synth_cmd,
+    workspace_cmds,
+)
 
 app = typer.Typer(
     name="threadline",
@@ -36,6 +44,7 @@ app.command("import-folder")(import_cmd.import_folder_cmd)
 app.command("synth")(synth_cmd.synth)
 app.command("demo")(synth_cmd.demo)
 app.command("nearrepeat")(nearrepeat_cmd.nearrepeat)
+app.command("pseudonymise")(pseudonymise_cmd.pseudonymise)
 app.add_typer(report_cmd.app, name="report")
 app.add_typer(series_cmd.app, name="series")
 

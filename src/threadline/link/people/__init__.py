@@ -1,0 +1,1 @@
+"""Person linkage: linking partner and police records of the same person."""
