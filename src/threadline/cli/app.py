@@ -8,6 +8,7 @@ from threadline import __version__
 from threadline.cli import (
     import_cmd,
     nearrepeat_cmd,
+    person_cmd,
     pseudonymise_cmd,
     report_cmd,
     series_cmd,
@@ -47,6 +48,7 @@ app.command("nearrepeat")(nearrepeat_cmd.nearrepeat)
 app.command("pseudonymise")(pseudonymise_cmd.pseudonymise)
 app.add_typer(report_cmd.app, name="report")
 app.add_typer(series_cmd.app, name="series")
+app.add_typer(person_cmd.app, name="person")
 
 
 def main() -> None:
