@@ -581,7 +581,7 @@ def _identifiable(ctx: Context, cases, links, inc, inc_links) -> pd.DataFrame:
     rows = np.repeat(np.arange(len(cand)), k)
     # A record date within 18 months before to 9 months after the person's police contact,
     # inside the period, after birth and (for the dead) before death.
-    ref = cand["ref"].to_numpy()[rows]
+    ref = cand["ref"].to_numpy()[rows].astype("datetime64[D]")  # days: the span below counts days
     born = pf["dob"].to_numpy()[pid[rows]].astype("datetime64[D]")
     lo = np.maximum(
         np.maximum(ref - np.timedelta64(540, "D"), ctx.period.start_day), born + np.timedelta64(14, "D")
