@@ -7,6 +7,7 @@ import typer
 from threadline import __version__
 from threadline.cli import (
     import_cmd,
+    link_cmd,
     nearrepeat_cmd,
     person_cmd,
     pseudonymise_cmd,
@@ -48,6 +49,7 @@ app.command("nearrepeat")(nearrepeat_cmd.nearrepeat)
 app.command("pseudonymise")(pseudonymise_cmd.pseudonymise)
 app.add_typer(report_cmd.app, name="report")
 app.add_typer(series_cmd.app, name="series")
+app.add_typer(link_cmd.app, name="link")
 app.add_typer(person_cmd.app, name="person")
 
 
