@@ -583,3 +583,14 @@ def test_cli_out_pointing_at_a_file_is_one_line(ws_copy, tmp_path):
 def test_cli_profile_errors_are_one_line(ws_copy, tmp_path, args, fragment):
     result = _run("report", "profile", *args, "--no-pdf", "--out", tmp_path / "x", "-w", ws_copy)
     _one_line_error(result, fragment)
+
+
+def test_prior_contacts_section_is_aggregate_and_says_when_linkage_is_missing(report):
+    f = json.loads(report.findings.read_text("utf-8"))
+    pc = f["prior_contacts"]
+    assert "by_case" not in pc and pc["years_before"] == 2
+    if pc["cases"]:
+        assert {r["party"] for r in pc["summary"]} <= {"victim", "suspect"}
+        assert all(0 <= r["share"] <= 1 for r in pc["summary"] if r["share"] is not None)
+    assert pc["link_run"] is None and "Person linkage has not been run" in pc["linkage_note"]
+    assert "10. Prior contacts of victims and suspects" in report.html.read_text("utf-8")

@@ -145,6 +145,7 @@ def build_findings(ws: Workspace, period: Period, forces: list[str] | None = Non
     step("partner data")
     findings["partner"] = partner(ws, period, positions)
     findings["series"] = linked_series(ws, period, positions)
+    findings["prior_contacts"] = prior_contacts_section(ws, period)
     step("data quality")
     previous = _in(cases, period.previous)
     findings["data_quality"] = {
@@ -470,3 +471,15 @@ def linked_series(ws: Workspace, period: Period, positions: pd.DataFrame | None 
             "active_in_period": len(active), "items": items,
             "note": "Candidate series are leads for an analyst to review, ranked by the evidence linking their "
                     "cases; they are not findings that the cases are connected."}
+
+
+def prior_contacts_section(ws: Workspace, period: Period) -> dict:
+    """Which agencies knew the victims and suspects of the period's homicides and near-misses before
+    (:func:`threadline.link.people.timeline.prior_contacts_findings`; no names, no person ids)."""
+    from threadline.link.people.timeline import prior_contacts_findings
+
+    found = prior_contacts_findings(ws.con, period)
+    # findings.json travels: the per-case detail (case ids) stays in the workspace, where
+    # `threadline person prior-contacts --out` exports it for the review team.
+    found.pop("by_case", None)
+    return found
