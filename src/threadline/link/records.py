@@ -103,7 +103,10 @@ def build(con: duckdb.DuckDBPyConnection, records: str = "cases") -> int:
                              (("rid", str), ("kind", str), ("key", str), ("role", str), ("label", str), ("n", int),
                               ("weight", float))})
     con.register("_lk_keys_df", keys)
-    con.execute("CREATE OR REPLACE TEMP TABLE _lk_keys AS SELECT * FROM _lk_keys_df")
+    # explicit types: an empty frame's object columns would otherwise arrive as INTEGER (pandas 2)
+    con.execute("""CREATE OR REPLACE TEMP TABLE _lk_keys AS
+                   SELECT rid::VARCHAR AS rid, kind::VARCHAR AS kind, key::VARCHAR AS key, role::VARCHAR AS role,
+                          label::VARCHAR AS label, n::BIGINT AS n, weight::DOUBLE AS weight FROM _lk_keys_df""")
     con.unregister("_lk_keys_df")
     return total
 
