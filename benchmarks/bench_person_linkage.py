@@ -43,8 +43,10 @@ def febrl_frame(df: pd.DataFrame, source: str) -> pd.DataFrame:
     d = df.reset_index()
     dob = d["date_of_birth"].astype("string")
     iso = dob.str[:4] + "-" + dob.str[4:6] + "-" + dob.str[6:8]
+    address = (d["street_number"].astype("string").fillna("") + " " + d["address_1"].astype("string").fillna(""))
     return pd.DataFrame({"uid": d["rec_id"], "source": source, "given_name": d["given_name"],
-                         "family_name": d["surname"], "date_of_birth": iso, "sex": None, "postcode": d["postcode"]})
+                         "family_name": d["surname"], "date_of_birth": iso, "sex": None, "postcode": d["postcode"],
+                         "address": address.str.strip(), "locality": d["suburb"]})
 
 
 def ecm_febrl(a: pd.DataFrame, b: pd.DataFrame | None) -> set:

