@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -99,3 +100,19 @@ def explain(
     console.print(table)
     if out.get("decision"):
         console.print(f"A reviewer decided: {out['decision']} (this wins over the model).")
+
+
+@app.command("pseudonymised")
+@friendly
+def pseudonymised(
+    partner: Annotated[Path, typer.Argument(help="The partner's pseudonymised extract (threadline pseudonymise).")],
+    persons: Annotated[Path, typer.Option(help="The force's people, pseudonymised with the same key.")],
+    out: Annotated[Path, typer.Option(help="Links to write: record, person_id, probability.")],
+    method: Annotated[str, typer.Option(help="hmac (keyed tokens, recommended) or clk (Bloom filters).")] = "hmac",
+    threshold: Annotated[float, typer.Option(help="hmac only: match probability to link at.")] = 0.5,
+) -> None:
+    """Link a partner's pseudonymised records to the force's pseudonymised people: no names on either side."""
+    from threadline.link.people.pseudonymise import link_pseudonymised_files
+
+    n = link_pseudonymised_files(partner, persons, out, method=method, threshold=threshold)
+    console.print(f"Wrote {n:,} links to {out} (method {method}).")

@@ -757,3 +757,53 @@ def compare_clear_vs_pseudonymised(seed: int, workdir: str | Path, *, years: int
             print(f"  {name:<5} precision {r['precision']:.4f} recall {r['recall']:.4f} F1 {r['f1']:.4f}"
                   f" ({r['seconds']:.1f} s){loss}")
     return results
+
+
+# --------------------------------------------------------------------------------------------
+# Linking two pseudonymised files (the force's people and a partner's records, same key)
+# --------------------------------------------------------------------------------------------
+
+
+def _id_column(enc: pd.DataFrame, path: Path) -> pd.Series:
+    if "record_id" in enc.columns:
+        ids = enc["record_id"].astype(str)
+        return (enc["agency"].astype(str) + ":" + ids) if "agency" in enc.columns else ids
+    if "person_id" in enc.columns:
+        return enc["person_id"].astype(str)
+    raise InputError("not a pseudonymised file: it has no record_id or person_id column", file=path, row=1)
+
+
+def link_pseudonymised_files(partner: str | Path, persons: str | Path, out: str | Path, *, method: str = "hmac",
+                             threshold: float = 0.5) -> int:
+    """Link a partner's pseudonymised records to the force's pseudonymised people (both made by
+    :func:`pseudonymise_file` with the same key) and write ``record, person_id, probability``.
+
+    ``method``: ``hmac`` (Fellegi-Sunter on the keyed tokens, the recommended method) or ``clk``
+    (Dice on the Bloom filters). Nothing identifying is read or written: only tokens, filters and ids.
+    Returns the number of links written.
+    """
+    if method not in ("hmac", "clk"):
+        raise InputError(f"--method is hmac or clk, not {method!r}")
+    frames = {}
+    for name, path in (("partner", Path(partner)), ("persons", Path(persons))):
+        if not path.exists():
+            raise InputError("no such file", file=path)
+        enc = read_extract(path)
+        needed = "clk" if method == "clk" else TOKEN_PREFIX + FEATURES[0]
+        if needed not in enc.columns:
+            raise InputError(f"no {needed} column: pseudonymise it with --method {method} or both", file=path, row=1)
+        frames[name] = (enc, _id_column(enc, path))
+    (enc_p, ids_p), (enc_r, ids_r) = frames["partner"], frames["persons"]
+    if method == "hmac":
+        links = link_fellegi_sunter(_token_lists(enc_p), _token_lists(enc_r), "tokens", threshold=threshold)
+        score = links["probability"]
+    else:
+        links = link_clk(clk_decode(enc_p["clk"]), clk_decode(enc_r["clk"]), _token_lists(enc_p), _token_lists(enc_r))
+        score = links["dice"]
+    result = pd.DataFrame({"record": ids_p.to_numpy()[links["l"].to_numpy()],
+                           "person_id": ids_r.to_numpy()[links["r"].to_numpy()],
+                           "probability" if method == "hmac" else "dice": score.round(6).to_numpy()})
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result.to_csv(out, index=False, lineterminator="\n")
+    return len(result)
