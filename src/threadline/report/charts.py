@@ -73,12 +73,29 @@ def breakdown_chart(rows: list[dict], title: str) -> Chart | None:
     return _render(fig, title, alt)
 
 
-def map_chart(f: dict) -> Chart:
-    """Cases, hot spot LSOAs and NHS-only hot spots over the force's LSOA positions (no tiles)."""
+def _force_map(f: dict):
+    """A figure of the force area: the LSOA positions in grey (no tiles). Returns ``(fig, ax)``."""
     fig, ax = plt.subplots(figsize=(7.5, 6))
     areas = f["hotspots"]["areas"]
     ax.scatter([a["longitude"] for a in areas], [a["latitude"] for a in areas], s=3, color="#d5d8dc",
                label="LSOA (approximate centre)")
+    return fig, ax
+
+
+def _finish_map(ax, f: dict, label_alpha: float) -> None:
+    """Local authority names, aspect for these latitudes, small axes and the legend."""
+    for name, (lat, lon) in f["hotspots"].get("la_positions", {}).items():
+        ax.text(lon, lat, name, fontsize=8, ha="center", color="#34495e", alpha=label_alpha)
+    ax.set_aspect(1 / 0.6)
+    ax.set_xlabel("longitude", fontsize=7)
+    ax.set_ylabel("latitude", fontsize=7)
+    ax.tick_params(labelsize=6)
+    ax.legend(fontsize=6, loc="lower left", frameon=True)
+
+
+def map_chart(f: dict) -> Chart:
+    """Cases, hot spot LSOAs and NHS-only hot spots over the force's LSOA positions (no tiles)."""
+    fig, ax = _force_map(f)
     hot = f["hotspots"]["hot"]
     if hot:
         ax.scatter([h["longitude"] for h in hot], [h["latitude"] for h in hot], s=90, color="#f5b7b1",
@@ -92,13 +109,7 @@ def map_chart(f: dict) -> Chart:
     if nhs:
         ax.scatter([h["longitude"] for h in nhs], [h["latitude"] for h in nhs], s=70, marker="D",
                    facecolor="none", edgecolor="#1e8449", linewidth=1.5, label="NHS-only hot spot", zorder=4)
-    for name, (lat, lon) in f["hotspots"].get("la_positions", {}).items():
-        ax.text(lon, lat, name, fontsize=8, ha="center", color="#34495e", alpha=0.8)
-    ax.set_aspect(1 / 0.6)
-    ax.set_xlabel("longitude", fontsize=7)
-    ax.set_ylabel("latitude", fontsize=7)
-    ax.tick_params(labelsize=6)
-    ax.legend(fontsize=6, loc="lower left", frameon=True)
+    _finish_map(ax, f, label_alpha=0.8)
     title = f"Where: cases in {f['period']['label']} and hot spots over {f['hotspots']['window']}"
     alt = (f"Map of the force area. {len(f['cases_map'])} located cases in the period; {len(hot)} hot spot LSOAs; "
            f"{len(nhs)} NHS-only hot spots.")
@@ -107,10 +118,7 @@ def map_chart(f: dict) -> Chart:
 
 def series_chart(f: dict, top: int = 8) -> Chart:
     """Where the top candidate series' cases are, one colour and label per series, over the LSOA positions."""
-    fig, ax = plt.subplots(figsize=(7.5, 6))
-    areas = f["hotspots"]["areas"]
-    ax.scatter([a["longitude"] for a in areas], [a["latitude"] for a in areas], s=3, color="#d5d8dc",
-               label="LSOA (approximate centre)")
+    fig, ax = _force_map(f)
     shown = 0
     for i, s in enumerate(f["series"]["items"][:top]):
         pts = [m for m in s["members"] if m.get("latitude") is not None and m["latitude"] == m["latitude"]]
@@ -124,13 +132,7 @@ def series_chart(f: dict, top: int = 8) -> Chart:
                                      float(np.mean([p["latitude"] for p in pts]))),
                     fontsize=7, color=colour, xytext=(4, 4), textcoords="offset points", zorder=4)
         shown += 1
-    for name, (lat, lon) in f["hotspots"].get("la_positions", {}).items():
-        ax.text(lon, lat, name, fontsize=8, ha="center", color="#34495e", alpha=0.6)
-    ax.set_aspect(1 / 0.6)
-    ax.set_xlabel("longitude", fontsize=7)
-    ax.set_ylabel("latitude", fontsize=7)
-    ax.tick_params(labelsize=6)
-    ax.legend(fontsize=6, loc="lower left", frameon=True)
+    _finish_map(ax, f, label_alpha=0.6)
     title = f"Candidate linked series: where the cases of the top {shown} are"
     alt = f"Map of the force area with the located cases of the top {shown} candidate series, one colour each."
     return _render(fig, title, alt, SOURCE + f"; series detection run {f['series']['run_id']}; no base map")
