@@ -165,12 +165,28 @@ def _kind(edges: pd.DataFrame) -> str:
     return "similar_method"
 
 
+#: Columns of a run's series table and members table, as :func:`detect_series` builds them.
+SERIES_COLUMNS = ["series_id", "kind", "score", "evidence", "n_members", "summary", "first_at", "last_at",
+                  "centre_latitude", "centre_longitude", "radius_km", "key_entity"]
+MEMBER_COLUMNS = ["series_id", "case_id", "score", "reason"]
+
+
+def _record_places(con) -> pd.DataFrame:
+    """Category, time and position of every record of the run, by ``rid``."""
+    return con.execute("SELECT rid, category, event_at, latitude, longitude FROM _lk_rec").df().set_index("rid")
+
+
+def _extent(r: pd.DataFrame) -> tuple[float, float, float | None]:
+    """Centre (mean position) of a series' located records and its radius in km (None if none is located)."""
+    lat, lon = r["latitude"].mean(), r["longitude"].mean()
+    radius = float(np.nanmax(_km(r["latitude"], r["longitude"], lat, lon))) if r["latitude"].notna().any() else None
+    return lat, lon, radius
+
+
 def _describe_series(con, grouped: pd.DataFrame, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    cols_s = ["series_id", "kind", "score", "evidence", "n_members", "summary", "first_at", "last_at",
-              "centre_latitude", "centre_longitude", "radius_km", "key_entity"]
     if grouped.empty:
-        return pd.DataFrame(columns=cols_s), pd.DataFrame(columns=["series_id", "case_id", "score", "reason"])
-    rec = con.execute("SELECT rid, category, event_at, latitude, longitude FROM _lk_rec").df().set_index("rid")
+        return pd.DataFrame(columns=SERIES_COLUMNS), pd.DataFrame(columns=MEMBER_COLUMNS)
+    rec = _record_places(con)
     reason_of = {(a, b): r for a, b, r in zip(pairs["a"], pairs["b"], pairs["reasons"], strict=True)}
     rows, member_rows = [], []
     for no, g in grouped.groupby("series_no", sort=True):
@@ -179,9 +195,7 @@ def _describe_series(con, grouped: pd.DataFrame, pairs: pd.DataFrame) -> tuple[p
         sid = f"S{no + 1:03d}"
         kind = _kind(edges[edges["score"] >= 0.5] if (edges["score"] >= 0.5).any() else edges)
         r = rec.reindex(sorted(ids))
-        lat, lon = r["latitude"].mean(), r["longitude"].mean()
-        radius = float(np.nanmax(_km(r["latitude"], r["longitude"], lat, lon))) if r["latitude"].notna().any() \
-            else None
+        lat, lon, radius = _extent(r)
         cats = r["category"].value_counts()
         mix = ", ".join(f"{k.replace('_', ' ')} x{v}" for k, v in cats.items())
         shared = edges["shared_labels"].dropna()
@@ -198,8 +212,7 @@ def _describe_series(con, grouped: pd.DataFrame, pairs: pd.DataFrame) -> tuple[p
         for case, strength, partner in zip(g["case_id"], g["strength"], g["partner"], strict=True):
             why = reason_of.get((case, partner)) or reason_of.get((partner, case)) or ""
             member_rows.append((sid, case, float(strength), f"linked to {partner} ({strength:.2f}): {why}"))
-    return (pd.DataFrame(rows, columns=cols_s),
-            pd.DataFrame(member_rows, columns=["series_id", "case_id", "score", "reason"]))
+    return pd.DataFrame(rows, columns=SERIES_COLUMNS), pd.DataFrame(member_rows, columns=MEMBER_COLUMNS)
 
 
 def _km(lat, lon, lat0, lon0) -> np.ndarray:
@@ -239,7 +252,7 @@ def _surveillance_series(con) -> tuple[pd.DataFrame, pd.DataFrame]:
         watch["evidence"] = (watch["observed"] - watch["expected"]).clip(lower=0) * (1 - watch["q_value"])
         flagged = pd.concat([flagged, watch.assign(watch=True)], ignore_index=True)
     flagged = flagged.sort_values("evidence", ascending=False)
-    rec = con.execute("SELECT rid, category, event_at, latitude, longitude FROM _lk_rec").df().set_index("rid")
+    rec = _record_places(con)
     for i, (_, f) in enumerate(flagged.iterrows()):
         ids = list(f.get("excess_case_ids") or []) or list(f["case_ids"])
         if len(ids) < 2:
@@ -252,9 +265,7 @@ def _surveillance_series(con) -> tuple[pd.DataFrame, pd.DataFrame]:
         else:
             kind = "repeated_person"
         r = rec.reindex(ids)
-        lat, lon = r["latitude"].mean(), r["longitude"].mean()
-        radius = float(np.nanmax(_km(r["latitude"], r["longitude"], lat, lon))) if r["latitude"].notna().any() \
-            else None
+        lat, lon, radius = _extent(r)
         q = float(f.get("q_value", f.get("p_value", 1.0)))
         reason = str(f["reason"]) + (f"; watch list: not significant once all {len(persons):,} people tested "
                                      f"are allowed for (q={q:.2f})" if f["watch"] else "")
@@ -262,10 +273,7 @@ def _surveillance_series(con) -> tuple[pd.DataFrame, pd.DataFrame]:
                      r["event_at"].max(), lat, lon, radius, f"{f['entity_kind']} {f['entity_id']}"))
         for case in ids:
             member_rows.append((sid, case, 1.0 - q, f"{f['entity_kind']} {f['entity_id']} present: {reason}"))
-    cols_s = ["series_id", "kind", "score", "evidence", "n_members", "summary", "first_at", "last_at",
-              "centre_latitude", "centre_longitude", "radius_km", "key_entity"]
-    return (pd.DataFrame(rows, columns=cols_s),
-            pd.DataFrame(member_rows, columns=["series_id", "case_id", "score", "reason"]))
+    return pd.DataFrame(rows, columns=SERIES_COLUMNS), pd.DataFrame(member_rows, columns=MEMBER_COLUMNS)
 
 
 def _merge(series: pd.DataFrame, members: pd.DataFrame, s2: pd.DataFrame, m2: pd.DataFrame
