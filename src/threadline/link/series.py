@@ -91,27 +91,17 @@ def group(pairs: pd.DataFrame, *, link_at: float = 0.5, max_size: int = 40, step
     strong = pairs[pairs["score"] >= link_at]
     if strong.empty:
         return pd.DataFrame(columns=["series_no", "case_id", "strength", "partner", "score", "evidence", "n_members"])
-    components = _components(strong, link_at, max_size, step)
-    rows = []
-    for members, edges in components:
-        if len(members) < 2:
-            continue
+    components = [(members, edges) for members, edges in _components(strong, link_at, max_size, step)
+                  if len(members) >= 2]
+    out = []
+    for series_no, (members, edges) in enumerate(components):
         both = pd.concat([edges.rename(columns={"a": "case_id", "b": "partner"}),
                           edges.rename(columns={"b": "case_id", "a": "partner"})], ignore_index=True)
         best = both.sort_values("score", ascending=False).drop_duplicates("case_id")
         best = best[best["case_id"].isin(members)]
         strength = best["score"].to_numpy()
-        for case, partner, s in zip(best["case_id"], best["partner"], strength, strict=True):
-            rows.append((case, s, partner, float(strength.mean()), float(strength.sum() - 1), len(best)))
-        rows.append(None)  # marks the end of one series
-    out, series_no, current = [], 0, []
-    for r in rows:
-        if r is None:
-            out.extend((series_no, *x) for x in current)
-            series_no += 1
-            current = []
-        else:
-            current.append(r)
+        out.extend((series_no, case, s, partner, float(strength.mean()), float(strength.sum() - 1), len(best))
+                   for case, partner, s in zip(best["case_id"], best["partner"], strength, strict=True))
     frame = pd.DataFrame(out, columns=["series_no", "case_id", "strength", "partner", "score", "evidence",
                                        "n_members"])
     order = frame.drop_duplicates("series_no").sort_values(["evidence", "score"], ascending=False)["series_no"]
