@@ -482,6 +482,39 @@ def _register(db_api, engine: str, spark, frame: pd.DataFrame, name: str):
     return db_api.register(f, table_name=name)
 
 
+def _effective(recs: pd.DataFrame, mode: str) -> tuple[pd.DataFrame, str]:
+    """The records and the mode Splink runs: ``dedupe_and_link`` with one source is ``dedupe_only``, whose
+    records all carry the source ``records``."""
+    sources = recs["source"].unique()
+    if mode == "link_only" and len(sources) < 2:
+        raise InputError("link_only needs records from at least two sources (the 'source' column)")
+    if mode == "dedupe_only" or (mode == "dedupe_and_link" and len(sources) < 2):
+        return recs.assign(source="records"), "dedupe_only"
+    return recs, mode
+
+
+def _linker(recs: pd.DataFrame, sdict: dict, engine: str, spark):
+    """A Splink linker over ``recs`` (one input table per source) with the settings or trained model ``sdict``."""
+    from splink import Linker
+
+    db_api, spark = _db_api(engine, spark)
+    tables = [_register(db_api, engine, spark, recs[recs["source"] == s], f"tl_people_{i}")
+              for i, s in enumerate(sorted(recs["source"].unique()))]
+    return Linker(tables if len(tables) > 1 else tables[0], sdict, log_level=None)
+
+
+def trained(frame: pd.DataFrame, model: dict, *, mode: str = "dedupe_and_link",
+            threshold: float = DEFAULT_THRESHOLD) -> LinkResult:
+    """A :class:`LinkResult` that can :meth:`~LinkResult.explain` pairs of ``frame`` with a model a
+    run trained earlier (``LinkResult.settings``), without training or predicting again (DuckDB).
+    The term frequencies are those of ``frame``."""
+    recs, _ = _effective(standardise(frame), mode)
+    with _quiet():
+        linker = _linker(recs, model, "duckdb", None)
+    return LinkResult(pairs=pd.DataFrame(), clusters=pd.DataFrame(), threshold=float(threshold), engine="duckdb",
+                      seconds={}, settings=model, _linker=linker, _records=recs)
+
+
 def link(
     frame: pd.DataFrame,
     *,
@@ -500,7 +533,7 @@ def link(
     random sample that estimates u, so a run is reproducible. ``progress`` is told each step's
     name (never a record).
     """
-    from splink import Linker, block_on
+    from splink import block_on
 
     step = progress or (lambda _s: None)
     if mode not in MODES:
@@ -515,25 +548,14 @@ def link(
     recs = standardise(frame)
     if len(recs) < 2:
         raise InputError("person linkage needs at least two records")
-    sources = sorted(recs["source"].unique())
-    if mode == "link_only" and len(sources) < 2:
-        raise InputError("link_only needs records from at least two sources (the 'source' column)")
-    eff_mode = mode
-    if mode == "dedupe_and_link" and len(sources) < 2:
-        eff_mode = "dedupe_only"
-    if eff_mode == "dedupe_only":
-        recs = recs.assign(source="records")
-        sources = ["records"]
+    recs, eff_mode = _effective(recs, mode)
     seconds["standardise"] = time.perf_counter() - t0
 
     with _quiet():
         t = time.perf_counter()
-        db_api, spark = _db_api(engine, spark)
-        tables = [_register(db_api, engine, spark, recs[recs["source"] == s], f"tl_people_{i}")
-                  for i, s in enumerate(sources)]
         with_address = engine == "duckdb" and any(recs[c].notna().any() for c in OPTIONAL)
         sdict = settings(eff_mode, "spark" if engine == "spark" else "duckdb", with_address=with_address)
-        linker = Linker(tables if len(tables) > 1 else tables[0], sdict, log_level=None)
+        linker = _linker(recs, sdict, engine, spark)
         seconds["register"] = time.perf_counter() - t
 
         step("estimate prior")

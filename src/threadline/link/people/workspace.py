@@ -43,6 +43,11 @@ WHERE given_name IS NOT NULL OR family_name IS NOT NULL OR date_of_birth IS NOT 
 """
 
 
+def source_of(record_ids: pd.Series) -> np.ndarray:
+    """``partner_records`` for an ``agency:record_id``, ``persons`` for a person_id."""
+    return np.where(record_ids.str.contains(":", regex=False), "partner_records", "persons")
+
+
 def person_records(con) -> pd.DataFrame:
     """The records a linkage run compares, in the engine's input columns."""
     return con.execute(_RECORDS_SQL).df()
@@ -72,10 +77,10 @@ def record_decision(con, id_a: str, id_b: str, decision: str, *, by: str | None 
         if rid not in known:
             raise InputError(f"no person record {rid!r} (a person_id, or agency:record_id for a partner record "
                              "with a name or date of birth)")
-    source = {r: ("partner_records" if ":" in r else "persons") for r in (id_a, id_b)}
+    source_a, source_b = source_of(pd.Series([id_a, id_b]))
     with atomic(con):
         con.execute("INSERT INTO person_link_decisions VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)",
-                    [source[id_a], id_a, source[id_b], id_b, decision, by, note])
+                    [str(source_a), id_a, str(source_b), id_b, decision, by, note])
 
 
 def apply_decisions(pairs: pd.DataFrame, decided: pd.DataFrame) -> pd.DataFrame:
@@ -124,7 +129,7 @@ def identities(uids: pd.Series, pairs: pd.DataFrame, threshold: float,
     first = frame.groupby("label")["record_id"].transform("min")
     order = {lab: n for n, lab in enumerate(frame.assign(first=first).sort_values("first")["label"].unique())}
     frame["identity_id"] = [f"I{order[lab] + 1:07d}" for lab in frame["label"]]
-    frame["source"] = np.where(frame["record_id"].str.contains(":", regex=False), "partner_records", "persons")
+    frame["source"] = source_of(frame["record_id"])
     return frame[["identity_id", "source", "record_id"]]
 
 
@@ -218,8 +223,7 @@ def link_persons(ws, *, threshold: float | None = None, engine: str = "duckdb", 
 
 def _store(con, run: PersonLinkRun, started: pd.Timestamp, settings: dict | None) -> int:
     kept = run.pairs[(run.pairs["match_probability"] >= STORE_FROM) | run.pairs["decision"].notna()].copy()
-    kept["source_a"] = np.where(kept["uid_l"].str.contains(":", regex=False), "partner_records", "persons")
-    kept["source_b"] = np.where(kept["uid_r"].str.contains(":", regex=False), "partner_records", "persons")
+    kept["source_a"], kept["source_b"] = source_of(kept["uid_l"]), source_of(kept["uid_r"])
     kept["match_weight"] = kept["match_weight"].replace([np.inf, -np.inf], [99.0, -99.0])
     with atomic(con):
         run_id = int(con.execute("SELECT nextval('person_link_run_seq')").fetchone()[0])
@@ -271,29 +275,18 @@ def explain_pair(con, id_a: str, id_b: str, *, run_id: int | None = None) -> dic
     engine's explanation (see :meth:`threadline.link.people.engine.LinkResult.explain`) plus
     ``decision``, a reviewer's decision on the pair if there is one.
     """
-    from splink import Linker
-
     from threadline.link.people import engine as E
 
     rid = latest_person_run(con, run_id)
     row = con.execute("SELECT settings, threshold FROM person_link_runs WHERE run_id = ?", [rid]).fetchone()
     if not row[0]:
         raise WorkspaceError(f"person-linkage run {rid} kept no trained model to explain with; run it again")
-    model = json.loads(row[0])
     records = person_records(con)
     for rid_ in (id_a, id_b):
         if rid_ not in set(records["uid"]):
             raise InputError(f"no person record {rid_!r} (a person_id, or agency:record_id for a partner record "
                              "with a name or date of birth)")
-    recs = E.standardise(records)
-    sources = sorted(recs["source"].unique())
-    with E._quiet():
-        db_api, spark = E._db_api("duckdb", None)
-        tables = [E._register(db_api, "duckdb", spark, recs[recs["source"] == s], f"tl_people_{i}")
-                  for i, s in enumerate(sources)]
-        linker = Linker(tables if len(tables) > 1 else tables[0], model, log_level=None)
-    result = E.LinkResult(pairs=pd.DataFrame(), clusters=pd.DataFrame(), threshold=float(row[1]), engine="duckdb",
-                          seconds={}, settings=model, _linker=linker, _records=recs)
+    result = E.trained(records, json.loads(row[0]), mode="dedupe_and_link", threshold=float(row[1]))
     out = result.explain(id_a, id_b)
     decided = decisions(con)
     lo, hi = min(id_a, id_b), max(id_a, id_b)
