@@ -14,6 +14,8 @@ import pytest
 import threadline as tl
 from threadline.workspace.schema import REGISTER_TABLES
 
+pytest_plugins = ["learning_fixtures"]
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLES = REPO / "examples"

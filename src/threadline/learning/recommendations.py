@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from threadline.learning import access, audit, search
 from threadline.learning.audit import Actor
 from threadline.learning.errors import Invalid
-from threadline.learning.models import Organisation, Recommendation, RecommendationEvent, Theme, User
+from threadline.learning.models import LearningRecord, Organisation, Recommendation, RecommendationEvent, Theme, User
 from threadline.learning.vocab import STATUSES
 
 MOVES: dict[str, tuple[str, ...]] = {
@@ -66,11 +66,11 @@ def _history(session: Session, actor: Actor, rec: Recommendation, field_: str, o
                                     field=field_, old=str(old or ""), new=str(new or ""), note=note))
 
 
-def _set_fields(session: Session, actor: Actor, rec: Recommendation, f: RecommendationFields) -> list[str]:
+def _set_fields(session: Session, actor: Actor, rec: Recommendation, f: RecommendationFields,
+                record: LearningRecord) -> list[str]:
     if not (f.action or "").strip():
         raise Invalid("a recommendation needs an action")
     org = _org(session, f.owner_organisation)
-    record = rec.record
     if record.restricted and org.id != record.owner_organisation_id and org not in record.shared_with:
         raise Invalid(f"{org.name} cannot see this restricted record: share it with them before tasking them")
     owner = _owner(session, f.owner_username, org)
@@ -101,8 +101,9 @@ def add_recommendation(session: Session, actor: Actor, record_id: int, f: Recomm
     record = access.get_record(session, actor.user, record_id)
     access.require(actor.user, "edit_record", record)
     with session.no_autoflush:
-        rec = Recommendation(record=record, status="proposed")
-        _set_fields(session, actor, rec, f)
+        rec = Recommendation(status="proposed")
+        _set_fields(session, actor, rec, f, record)
+    rec.record = record
     session.add(rec)
     session.flush()
     _history(session, actor, rec, "status", "", "proposed", note="recommendation made")
@@ -118,7 +119,7 @@ def edit_recommendation(session: Session, actor: Actor, recommendation_id: int,
     """Change the action, owner, due date or themes (editors of the record)."""
     rec = access.get_recommendation(session, actor.user, recommendation_id)
     access.require(actor.user, "edit_record", rec.record)
-    changes = _set_fields(session, actor, rec, f)
+    changes = _set_fields(session, actor, rec, f, rec.record)
     search.index_record(session, rec.record)
     audit.log(session, actor, "alter", "recommendation", rec.id, detail="changed " + (", ".join(changes) or "nothing"))
     return rec
