@@ -19,6 +19,7 @@ demo: $(STAMP)
 	$(BIN)/threadline demo
 
 test: $(STAMP)
+	bash scripts/start-postgres.sh
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 

