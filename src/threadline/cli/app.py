@@ -7,13 +7,16 @@ import typer
 from threadline import __version__
 from threadline.cli import (
     import_cmd,
+    learning_cmd,
     link_cmd,
     nearrepeat_cmd,
     person_cmd,
     pseudonymise_cmd,
     report_cmd,
     series_cmd,
+    serve_cmd,
     synth_cmd,
+    users_cmd,
     workspace_cmds,
 )
 
@@ -51,6 +54,9 @@ app.add_typer(report_cmd.app, name="report")
 app.add_typer(series_cmd.app, name="series")
 app.add_typer(link_cmd.app, name="link")
 app.add_typer(person_cmd.app, name="person")
+app.add_typer(learning_cmd.app, name="learning")
+app.command("serve")(serve_cmd.serve)
+app.add_typer(users_cmd.app, name="users")
 
 
 def main() -> None:
