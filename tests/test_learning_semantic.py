@@ -12,13 +12,14 @@ import pytest
 from learning_fixtures import OTHER_ORG, PARTNER_ORG, make_people
 from sqlalchemy import func, select
 
-from threadline.learning import records, search, semantic
 from threadline.learning import recommendations as recs
+from threadline.learning import records, search, semantic
 from threadline.learning.errors import NotFound
 from threadline.learning.models import RecordEmbedding
 
-STOPWORDS = set("""a an and are as at be by for from had has have he her his in into is it its of on or she that the
-their they this to was were who with after before over""".split())
+STOPWORDS = frozenset(re.findall(r"\w+", """a an and are as at be by for from had has have he her his in into is it
+its of on or she that the
+their they this to was were who with after before over"""))
 
 CORPUS = [
     dict(kind="homicide_debrief", title="Fatal stabbing outside a takeaway",
@@ -186,11 +187,9 @@ def test_cache_follows_changes_and_deletes(factory):
         assert search.search(s, reader, PARAPHRASE, mode="semantic").hits[0].id == made[1].id
 
 
-def test_semantic_search_latency_at_20000_records(factory, db_url):
+def test_semantic_search_latency_at_20000_records(factory):
     """20,000 stored embeddings: a warm semantic search (query embedding, access filter in SQL,
     cosine ranking) answers well under 300 ms."""
-    if not db_url.startswith("sqlite"):
-        pytest.skip("timed once, on the default backend")
     with factory() as s, s.begin():
         p = make_people(s)
         _load(s, p)
@@ -211,7 +210,9 @@ def test_semantic_search_latency_at_20000_records(factory, db_url):
             for i in range(n)])
     with factory() as s:
         partner = s.merge(p.partner_reader)
+        t0 = time.perf_counter()
         search.search(s, partner, "warm up", mode="semantic")  # loads the matrix
+        cold = time.perf_counter() - t0
         times = []
         for q in ("knife crime near a school", "missed mental health appointments", "arson after bail breach"):
             t0 = time.perf_counter()
@@ -219,5 +220,6 @@ def test_semantic_search_latency_at_20000_records(factory, db_url):
             times.append(time.perf_counter() - t0)
             assert len(res.hits) == 20
             assert all(not h.record.restricted for h in res.hits)
-    print(f"semantic search at {n} records: {[round(t * 1000) for t in times]} ms")
+    print(f"semantic search at {n} records: first (loads the matrix) {cold * 1000:.0f} ms, "
+          f"then {[round(t * 1000) for t in times]} ms")
     assert max(times) < 0.3

