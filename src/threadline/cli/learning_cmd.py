@@ -89,11 +89,13 @@ def init(database: DatabaseOpt = None) -> None:
 @friendly
 def import_library(
     folder: Annotated[Path, typer.Argument(help="Folder of debrief documents (PDF, DOCX, text).")],
-    metadata: Annotated[Path, typer.Option("--metadata", help="CSV with one row per document.")],
+    metadata: Annotated[Path, typer.Option("--metadata", help="CSV with one row per record.")],
     as_: AsOpt,
+    recommendations: Annotated[Path | None, typer.Option(
+        "--recommendations", help="CSV of recommendations (default: recommendations.csv beside the metadata).")] = None,
     database: DatabaseOpt = None,
 ) -> None:
-    """Import an existing library of debriefs: all rows or none (rejects are listed)."""
+    """Import an existing library of debriefs: all rows or none (rejects written beside the CSV)."""
     from threadline.learning import bulk
     from threadline.learning.db import transaction
 
@@ -102,8 +104,12 @@ def import_library(
     if not metadata.is_file():
         raise InputError("no such metadata file", file=metadata)
     with transaction(_factory(database)) as session:
-        report = bulk.import_library(session, _actor(session, as_), folder, metadata)
-    console.print(f"Imported [bold]{report.imported}[/] record{'s' if report.imported != 1 else ''}.")
+        report = bulk.import_library(session, _actor(session, as_), folder, metadata, recommendations)
+    console.print(f"Imported [bold]{report.imported}[/] record{'s' if report.imported != 1 else ''}, "
+                  f"{report.documents} documents, {report.recommendations} recommendations "
+                  f"({report.embedded} embedded for semantic search).")
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
 
 
 @app.command("export")

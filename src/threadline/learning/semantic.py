@@ -77,7 +77,8 @@ def deferred() -> Iterator[None]:
 
 
 def _threads() -> int:
-    return max(1, min(4, (os.cpu_count() or 2) // 2))
+    """Torch threads: every core up to 4 (inference is serialised by a lock, so they are not shared)."""
+    return int(os.environ.get("THREADLINE_TORCH_THREADS", 0)) or max(1, min(4, os.cpu_count() or 2))
 
 
 def model():

@@ -44,7 +44,7 @@ class _Guard:
         length = dict(scope["headers"]).get(b"content-length")
         if length and length.isdigit() and int(length) > MAX_BODY:
             response = PlainTextResponse("the upload is too large (25 MB at most)", status_code=413)
-            return await response(scope, self._wrap(send, scope), receive)
+            return await response(scope, receive, self._wrap(send, scope))
         return await self.app(scope, receive, self._wrap(send, scope))
 
     def _wrap(self, send, scope):
@@ -69,7 +69,8 @@ def _wants_json(request: Request) -> bool:
 def _error(request: Request, status: int, message: str):
     if _wants_json(request):
         return JSONResponse({"detail": message}, status_code=status)
-    return render(request, "error.html", status_code=status, status=status, message=message)
+    return render(request, "error.html", status_code=status, status=status, message=message,
+                  user=getattr(request.state, "user_view", None))
 
 
 def create_app(database_url: str | None = None, *, secure_cookies: bool = True, migrate: bool = True) -> FastAPI:
@@ -112,7 +113,9 @@ def create_app(database_url: str | None = None, *, secure_cookies: bool = True, 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
         if _wants_json(request):
-            return JSONResponse({"detail": exc.errors()}, status_code=422)
+            # type, place and message only: the input may be bytes (not JSON) and is not echoed back
+            errors = [{k: e[k] for k in ("type", "loc", "msg") if k in e} for e in exc.errors()]
+            return JSONResponse({"detail": errors}, status_code=422)
         fields = ", ".join(".".join(str(p) for p in e["loc"][1:]) + f": {e['msg']}" for e in exc.errors())
         return _error(request, 422, f"the form was not complete: {fields}")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -53,9 +54,15 @@ def user(request: Request, db: DB) -> User:
     """The signed-in user (the session cookie resolved on the server), or :class:`LoginRequired`."""
     ws = security.resolve_session(db, request.cookies.get(security.COOKIE))
     if ws is None:
+        db.commit()  # keep the removal of an expired session: the error below rolls back otherwise
         raise LoginRequired()
     request.state.user = ws.user
     request.state.csrf_token = ws.csrf_token
+    # what the page frame shows, kept apart from the ORM object: an error page is drawn after the
+    # database session rolled back and closed, when the user object can no longer be read
+    request.state.user_view = SimpleNamespace(
+        id=ws.user.id, username=ws.user.username, display_name=ws.user.display_name, role=ws.user.role,
+        organisation=SimpleNamespace(id=ws.user.organisation.id, name=ws.user.organisation.name))
     return ws.user
 
 
