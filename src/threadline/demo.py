@@ -2,8 +2,10 @@
 
 Creates a workspace, synthesises five years of a West Yorkshire-sized force with planted series
 and their answers, imports everything, then imports the shipped excerpt of real data.police.uk
-rows, looks for linked series of deaths (``series detect``), and ends by building the latest
-quarter's analytical report, whose linked-series section lists what detection found.
+rows, looks for linked series of deaths (``series detect``), builds the latest quarter's analytical
+report, whose linked-series section lists what detection found, and ends by filling a learning
+repository (``learning.sqlite``) with synthetic debriefs and recommendations and a demo
+administrator, ready for ``threadline serve``.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ class DemoResult:
     imports: list[ImportResult] = field(default_factory=list)
     report: ReportFiles | None = None
     series: SeriesRun | None = None
+    learning_url: str | None = None
+    learning_admin: tuple[str, str] | None = None  # (user name, password) of the demo administrator
+    learning_records: int = 0
 
 
 def run_demo(path: Path | str = "demo-workspace", *, years: int = 5, seed: int = 1,
@@ -66,4 +71,30 @@ def run_demo(path: Path | str = "demo-workspace", *, years: int = 5, seed: int =
     latest = ws.con.execute("SELECT max(reported_at) FROM cases").fetchone()[0]
     period = quarter_period(quarter_label(latest, ws.config.quarter), ws.config.quarter)
     result.report = build_report(ws, period, folder / "reports" / f"quarterly-{period.label}", progress=step)
+    step("filling the learning repository")
+    _learning_demo(folder / "learning.sqlite", result)
     return result
+
+
+def _learning_demo(path: Path, result: DemoResult) -> None:
+    """A learning repository of synthetic debriefs (``synth.learning.sample``) and a demo
+    administrator with a fresh random password (shown once; never a fixed one, even in a demo)."""
+    import secrets
+
+    from threadline.learning.db import open_database, transaction
+    from threadline.learning.records import ensure_taxonomy
+    from threadline.learning.users import create_user
+    from threadline.synth.learning import sample
+
+    url = f"sqlite:///{path.resolve()}"
+    factory = open_database(url)
+    password = secrets.token_urlsafe(12)
+    with transaction(factory) as session:
+        ensure_taxonomy(session)
+        report = sample(session)
+        create_user(session, None, "demo.admin", password, "West Yorkshire Police", "administrator",
+                    display_name="Demo Administrator", organisation_kind="police")
+    factory.kw["bind"].dispose()
+    result.learning_url = url
+    result.learning_admin = ("demo.admin", password)
+    result.learning_records = report.records if report else 0

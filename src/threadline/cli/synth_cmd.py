@@ -70,5 +70,10 @@ def demo(
         console.print(f"  Details: threadline series show S001 -w {path}")
     if result.report:
         console.print(f"Latest quarter's report: [bold]{result.report.html}[/] (PDF: {result.report.pdf})")
+    if result.learning_url:
+        user, password = result.learning_admin
+        console.print(f"Learning repository: {result.learning_records} synthetic debriefs and reviews. Browse it with "
+                      f"[bold]threadline serve --database {result.learning_url} --insecure-cookies[/] and sign in "
+                      f"at http://127.0.0.1:8000 as [bold]{user}[/] with password [bold]{password}[/]", highlight=False)
     console.print(f"Demo workspace ready at [bold]{path}[/] in {time.perf_counter() - started:.0f} s. "
                   f"Try: threadline status -w {path}")
