@@ -51,3 +51,20 @@ def test_readme_quick_start_shows_the_two_commands():
     readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
     quick = readme.split("## Quick start")[1].split("\n## ")[0]
     assert quick.index("make demo") < quick.index("make test")
+
+
+def test_every_test_named_in_the_learning_rules_table_exists():
+    """docs/learning.md names a test beside every role, restriction and security rule; each must exist."""
+    import re
+
+    text = (DOCS / "learning.md").read_text(encoding="utf-8")
+    tests_dir = DOCS.parent / "tests"
+    named = re.findall(r"`(tests/test_\w+\.py)::(test_\w+)`", text)
+    assert len(named) > 40
+    for path, name in named:
+        source = (tests_dir.parent / path).read_text(encoding="utf-8")
+        assert re.search(rf"^def {name}\(", source, re.M), f"{path}::{name} named in docs/learning.md does not exist"
+    bare = set(re.findall(r"\| `(test_\w+)`", text)) | set(re.findall(r", `(test_\w+)`", text))
+    security = (tests_dir / "test_web_security.py").read_text(encoding="utf-8")
+    for name in bare:
+        assert re.search(rf"^def {name}\(", security, re.M), f"{name} (docs/learning.md) not in test_web_security.py"
