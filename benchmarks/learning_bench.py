@@ -163,12 +163,13 @@ def warm_up(port: int, plan: dict) -> None:
 
 
 def run_locust(port: int, plan_path: Path, done_path: Path, users: int, rate: int, seconds: int,
-               out: Path) -> list[dict]:
+               out: Path, steady: bool = False) -> list[dict]:
     env = dict(os.environ, LEARNING_BENCH_PLAN=str(plan_path), LEARNING_BENCH_DONE=str(done_path))
     prefix = out / "locust"
     subprocess.run([sys.executable, "-m", "locust", "-f", str(HERE / "locustfile_learning.py"), "--headless",
                     "-u", str(users), "-r", str(rate), "-t", f"{seconds}s", "--host", f"http://127.0.0.1:{port}",
-                    "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "10"],
+                    "--csv", str(prefix), "--only-summary", *(["--reset-stats"] if steady else []),
+                    "--loglevel", "WARNING", "--stop-timeout", "10"],
                    env=env, check=False, stdout=subprocess.DEVNULL, stderr=(out / "locust.log").open("w"))
     rows = []
     with open(f"{prefix}_stats.csv", newline="", encoding="utf-8") as f:
@@ -215,7 +216,8 @@ def bench_backend(name: str, url: str, corpus, args, out: Path) -> dict:
         warm_up(port, plan)
         print(f"== {name}: {args.users} users for {args.seconds} s on 127.0.0.1:{port} "
               f"({args.workers} worker{'s' if args.workers > 1 else ''}) ==", flush=True)
-        rows = run_locust(port, plan_path, done_path, args.users, args.spawn_rate, args.seconds, out)
+        rows = run_locust(port, plan_path, done_path, args.users, args.spawn_rate, args.seconds, out,
+                          steady=args.steady)
     finally:
         stop(proc)
     print(f"  {'request':28} {'count':>7} {'fail':>5} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'req/s':>6}")
@@ -238,6 +240,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--spawn-rate", type=int, default=10)
     p.add_argument("--seconds", type=int, default=60)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--steady", action="store_true",
+                   help="reset the figures once all users are spawned (locust --reset-stats): steady state "
+                        "without the sign-in storm; nothing-lost is still checked over the whole run")
     p.add_argument("--postgres", action="store_true", help="also on PostgreSQL (a new database on 127.0.0.1)")
     p.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     p.add_argument("--no-embed", action="store_true",

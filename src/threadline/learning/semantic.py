@@ -77,8 +77,9 @@ def deferred() -> Iterator[None]:
 
 
 def _threads() -> int:
-    """Torch threads: every core up to 4 (inference is serialised by a lock, so they are not shared)."""
-    return int(os.environ.get("THREADLINE_TORCH_THREADS", 0)) or max(1, min(4, os.cpu_count() or 2))
+    """Torch threads: half the cores (the web app's other requests need the rest), at most 4;
+    ``THREADLINE_TORCH_THREADS`` overrides it (a bulk load on an otherwise idle machine: all cores)."""
+    return int(os.environ.get("THREADLINE_TORCH_THREADS", 0)) or max(1, min(4, (os.cpu_count() or 2) // 2))
 
 
 def model():
