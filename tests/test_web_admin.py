@@ -9,8 +9,8 @@ from learning_fixtures import PARTNER_ORG, PASSWORD
 from sqlalchemy import select
 from test_web_security import post_form, sign_in, web  # noqa: F401  (the fixture)
 
+from threadline.learning.export import formula_safe as neutralise
 from threadline.learning.models import AuditEvent, Organisation, Theme, User
-from threadline.web.admin import neutralise
 
 
 def test_only_administrators_reach_the_admin_pages(web):  # noqa: F811

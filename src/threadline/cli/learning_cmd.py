@@ -15,14 +15,12 @@ import typer
 from rich.table import Table
 
 from threadline.cli.common import console, friendly
+from threadline.cli.serve_cmd import DatabaseOpt
 from threadline.errors import InputError
 
 app = typer.Typer(help="The lessons-learned repository: records, recommendations, packs and exports.",
                   no_args_is_help=True)
 
-DatabaseOpt = Annotated[str | None, typer.Option(
-    "--database", envvar="THREADLINE_DATABASE_URL",
-    help="Database URL (or set THREADLINE_DATABASE_URL; default sqlite:///threadline-learning.sqlite).")]
 AsOpt = Annotated[str, typer.Option("--as", help="Act as this user (their access rules apply).")]
 
 

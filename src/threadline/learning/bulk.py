@@ -30,6 +30,7 @@ from threadline.learning import access, audit, documents, records, semantic
 from threadline.learning import recommendations as recs
 from threadline.learning.audit import Actor
 from threadline.learning.errors import Invalid
+from threadline.learning.export import formula_safe
 from threadline.learning.models import Attachment, LearningRecord, Organisation, Theme, User
 from threadline.learning.vocab import CONFIDENTIALITY, KINDS, STAGES
 
@@ -360,12 +361,8 @@ def write_rejects(path: Path, rejections: list[Rejection]) -> None:
     w = csv.writer(buf)
     w.writerow(["row", "field", "file", "reason"])
     for r in rejections:
-        w.writerow([r.row, r.field, r.file, _neutralise(r.reason)])
+        w.writerow([r.row, r.field, r.file, formula_safe(r.reason)])
     path.write_text(buf.getvalue(), encoding="utf-8")
-
-
-def _neutralise(value: str) -> str:
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def import_library(session: Session, actor: Actor, folder: Path, metadata_csv: Path,

@@ -44,6 +44,13 @@ RECOMMENDATION_COLUMNS = (
 )
 
 
+def formula_safe(value: object) -> str:
+    """A cell as text a spreadsheet shows and never runs (OWASP CSV injection): ``None`` is empty;
+    text that could start a formula gets a leading single quote. Used by every CSV the app writes."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(DANGEROUS_START) else text
+
+
 def neutralise(value: object) -> object:
     """A cell value safe to open in a spreadsheet: text that could start a formula gets a leading
     single quote; lists are joined with ``"; "``; booleans become yes/no; ``None`` empty."""
@@ -57,10 +64,7 @@ def neutralise(value: object) -> object:
         return value.replace(microsecond=0)
     if isinstance(value, (int, float, dt.date)):
         return value
-    text = str(value)
-    if text.startswith(DANGEROUS_START):
-        return "'" + text
-    return text
+    return formula_safe(value)
 
 
 def _filters(filters: Filters | dict | None) -> Filters:

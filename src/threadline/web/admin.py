@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 
 from threadline.learning import access, audit, records, users
 from threadline.learning.errors import Invalid, NotFound
+from threadline.learning.export import formula_safe
 from threadline.learning.models import AuditEvent, Organisation, Theme, User, utcnow
 from threadline.learning.vocab import AUDIT_ACTIONS, ORGANISATION_KINDS, ROLES
 from threadline.web import security
@@ -33,7 +34,6 @@ from threadline.web.deps import DB, CurrentActor, render
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
 AUDIT_PAGE = 200
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 #: Messages shown after a change (the redirect carries only the key, never free text).
 DONE = {
@@ -46,12 +46,6 @@ DONE = {
     "organisation_added": "Organisation added.",
     "theme_saved": "Theme saved.",
 }
-
-
-def neutralise(value: object) -> str:
-    """A CSV cell that a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _admin(actor) -> None:
@@ -241,7 +235,7 @@ def audit_csv(db: DB, actor: CurrentActor, date_from: dt.date | None = None, dat
     writer = csv.writer(out)
     writer.writerow(audit.AUDIT_COLUMNS)
     for row in rows:
-        writer.writerow([neutralise(row[c]) for c in audit.AUDIT_COLUMNS])
+        writer.writerow([formula_safe(row[c]) for c in audit.AUDIT_COLUMNS])
     name = f"threadline-audit-{date_from or 'start'}-to-{date_to or dt.date.today()}.csv"
     return Response(out.getvalue().encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"',
