@@ -29,7 +29,8 @@ def test_init_creates_database_and_settings(tmp_path):
     assert (folder / DB_NAME).is_file()
     settings = tomllib.loads((folder / CONFIG_NAME).read_text(encoding="utf-8"))
     assert settings == {
-        "workspace": {"name": "Eastern", "forces": ["Norfolk", "Suffolk"], "quarter": "financial"}
+        "workspace": {"name": "Eastern", "forces": ["Norfolk", "Suffolk"], "quarter": "financial"},
+        "violence": {"youth_min_age": 10, "youth_max_age": 24, "suppress_below": 5},
     }
     with tl.open_workspace(folder) as ws:
         assert ws.config.forces == ["Norfolk", "Suffolk"]

@@ -91,6 +91,50 @@ SEXES: tuple[str, ...] = ("male", "female", "unknown")
 #: ONS five ethnic groups (2011 and 2021 Census harmonised standard), plus not stated.
 ETHNICITIES: tuple[str, ...] = ("asian", "black", "mixed", "white", "other", "not_stated")
 
+#: Self-defined ethnicity: the Home Office "18+1" codes, i.e. the 18 categories of the 2011 Census
+#: ethnic group question for England and Wales plus ``NS`` (not stated), as the Home Office Annual Data
+#: Requirement and the Criminal Justice System Exchange Data Standards Catalogue code them. 18+1 added
+#: W3 (Gypsy or Irish Traveller) and O2 (Arab) to the 2001 "16+1" list and moved Chinese from O1 to A4,
+#: so O1 is not a code. Labels and the five-group mapping: ``reference/ethnicity-18plus1.csv``.
+ETHNICITY_SELF_DEFINED: tuple[str, ...] = (
+    "W1", "W2", "W3", "W9",
+    "M1", "M2", "M3", "M9",
+    "A1", "A2", "A3", "A4", "A9",
+    "B1", "B2", "B9",
+    "O2", "O9",
+    "NS",
+)
+
+#: Officer-observed ethnicity: the Identity Codes (IC1-IC6, IC9 unknown) of the Police National
+#: Computer, which officers use to describe a person they see. ``reference/ethnicity-observed.csv``.
+ETHNICITY_OBSERVED: tuple[str, ...] = ("IC1", "IC2", "IC3", "IC4", "IC5", "IC6", "IC9")
+
+#: Disability (an Equality Act 2010 protected characteristic), as recorded: yes, no or not stated.
+DISABILITY: tuple[str, ...] = ("yes", "no", "not_stated")
+
+#: Religion or belief (Equality Act 2010), in the response options of the ONS 2021 Census religion question.
+RELIGIONS: tuple[str, ...] = (
+    "no_religion",
+    "christian",
+    "buddhist",
+    "hindu",
+    "jewish",
+    "muslim",
+    "sikh",
+    "other",
+    "not_stated",
+)
+
+#: Sexual orientation (Equality Act 2010), following the ONS 2021 Census question (people aged 16 and
+#: over): straight or heterosexual; gay or lesbian; bisexual; other.
+SEXUAL_ORIENTATIONS: tuple[str, ...] = ("heterosexual", "gay_lesbian", "bisexual", "other", "not_stated")
+
+#: Gender identity (Equality Act 2010: gender reassignment), following the ONS 2021 Census question
+#: "Is the gender you identify with the same as your sex registered at birth?".
+GENDER_IDENTITIES: tuple[str, ...] = ("same_as_sex_at_birth", "different", "not_stated")
+
+YES_NO: tuple[str, ...] = ("yes", "no")
+
 FLAGS: tuple[str, ...] = (
     "domestic_abuse",
     "alcohol",

@@ -37,6 +37,9 @@ class Field:
     minimum: float | None = None
     maximum: float | None = None
     doc: str = ""
+    #: The schema version that added the column. Columns added after version 1 count towards a row's
+    #: hash only when they hold a value, so a file without them hashes as it did before they existed.
+    since: int = 1
 
     @property
     def sql_type(self) -> str:
@@ -192,6 +195,8 @@ INCIDENTS = Kind(
         Field("outcome_code", INT, minimum=0, maximum=22, doc="Home Office outcome type 0-22"),
         Field("flags", FLAGS, values=vocab.FLAGS),
         Field("narrative", TEXT),
+        Field("source_system", TEXT, since=5, doc="The recording system, e.g. Niche, Athena, Connect"),
+        Field("recording_unit", TEXT, since=5, doc="The unit or district that recorded the crime"),
     ),
 )
 
@@ -199,11 +204,23 @@ INCIDENT_PERSONS = Kind(
     name="incident-persons",
     table="incident_persons",
     key=("incident_id", "person_id", "role"),
-    doc="Who was connected to an incident, and how.",
+    doc="Who was connected to an incident, and how; with what the crime record says of them.",
     fields=(
         Field("incident_id", ID, required=True),
         Field("person_id", ID, required=True),
         Field("role", ENUM, required=True, values=vocab.INCIDENT_ROLES),
+        # As recorded on this crime record, for this person in this role.
+        Field("age", INT, minimum=0, maximum=120, since=5, doc="Age at the incident, as recorded on the crime"),
+        Field("sex", ENUM, values=vocab.SEXES, since=5),
+        Field("ethnicity_self_defined", ENUM, values=vocab.ETHNICITY_SELF_DEFINED, since=5,
+              doc="Self-defined ethnicity, Home Office 18+1 code (2011 Census categories)"),
+        Field("ethnicity_observed", ENUM, values=vocab.ETHNICITY_OBSERVED, since=5,
+              doc="Officer-observed ethnicity, PNC identity code"),
+        Field("disability", ENUM, values=vocab.DISABILITY, since=5),
+        Field("religion", ENUM, values=vocab.RELIGIONS, since=5),
+        Field("sexual_orientation", ENUM, values=vocab.SEXUAL_ORIENTATIONS, since=5),
+        Field("gender_identity", ENUM, values=vocab.GENDER_IDENTITIES, since=5),
+        Field("arrested", ENUM, values=vocab.YES_NO, since=5, doc="The person was arrested for this crime"),
     ),
     references=(
         Reference("incident_id", "incidents", "incident_id"),

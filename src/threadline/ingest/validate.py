@@ -71,8 +71,12 @@ def typed_expr(f: K.Field, formats: list[str]) -> str:
     if f.type == K.DATE:
         return f"CAST({_timestamp(f.name, formats)} AS DATE)"
     if f.type == K.ENUM:
-        allowed = ", ".join(lit(v) for v in f.values)
-        return f"CASE WHEN {norm_token(t)} IN ({allowed}) THEN {norm_token(t)} END"
+        if all(v == v.lower() for v in f.values):
+            allowed = ", ".join(lit(v) for v in f.values)
+            return f"CASE WHEN {norm_token(t)} IN ({allowed}) THEN {norm_token(t)} END"
+        # Codes such as W1 or IC3: matched in any case, stored as the list spells them.
+        whens = " ".join(f"WHEN {lit(v.lower())} THEN {lit(v)}" for v in f.values)
+        return f"CASE {norm_token(t)} {whens} END"
     if f.type == K.FLAGS:
         tokens = f"[{norm_token('x')} FOR x IN string_split_regex({t}, '[;,|]') IF trim(x) <> '']"
         return f"nullif(array_to_string(list_sort(list_distinct({tokens})), ';'), '')"
@@ -206,7 +210,10 @@ def checked_sql(kind: K.Kind, present: set[str], formats: dict[str, list[str]], 
                                lit(f"unknown {ref.target} (not in {ref.table}; import {ref.table} first)")))
     checks += ref_checks
     errors = f"[e FOR e IN [{', '.join(checks)}] IF e IS NOT NULL]"
-    hashed = ", ".join(f"coalesce(_t.{q(c)}::VARCHAR, '\\N')" for c in kind.columns)
+    hashed = ", ".join(f"coalesce(_t.{q(c)}::VARCHAR, '\\N')" for c in kind.columns if kind.field(c).since == 1)
+    # Later columns join the hash only when set (concat_ws skips NULLs), so a row without them keeps
+    # the hash it had before they existed, and re-importing an old file changes nothing.
+    later = "".join(f", {lit(c + '=')} || _t.{q(c)}::VARCHAR" for c in kind.columns if kind.field(c).since > 1)
     cols = ", ".join(f"_t.{q(c)}" for c in kind.columns)
     sql = f"""
         WITH _base AS ({base}),
@@ -216,7 +223,7 @@ def checked_sql(kind: K.Kind, present: set[str], formats: dict[str, list[str]], 
             FROM _base
         )
         SELECT {cols}, _t.attributes,
-               md5(concat_ws(chr(31), {hashed}, coalesce(_t.attributes::VARCHAR, '\\N'))) AS row_hash,
+               md5(concat_ws(chr(31), {hashed}, coalesce(_t.attributes::VARCHAR, '\\N'){later})) AS row_hash,
                _t._row, {errors} AS _errors
         FROM _t {' '.join(joins)}
     """

@@ -165,7 +165,40 @@ def _v4(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (_v1, _v2, _v3, _v4)
+#: Columns version 5 adds to register tables (and their histories), frozen here rather than read from
+#: the import kinds, so that this migration stays what it was when released.
+_V5_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "incidents": (("source_system", "VARCHAR"), ("recording_unit", "VARCHAR")),
+    "incident_persons": (
+        ("age", "INTEGER"), ("sex", "VARCHAR"), ("ethnicity_self_defined", "VARCHAR"),
+        ("ethnicity_observed", "VARCHAR"), ("disability", "VARCHAR"), ("religion", "VARCHAR"),
+        ("sexual_orientation", "VARCHAR"), ("gender_identity", "VARCHAR"), ("arrested", "VARCHAR"),
+    ),
+}
+
+
+def _v5(con: duckdb.DuckDBPyConnection) -> None:
+    """Serious youth violence: what a crime record says of each person on it, where the crime was
+    recorded, and census population denominators (``threadline population import``).
+
+    The new register columns are optional (NULL = not recorded) and appended to each table and its
+    ``_history`` twin; the loaders move rows to history by column name, so the order does not matter.
+    ``population`` holds one row per local authority, sex, age band and detailed ethnic group; an
+    import for an authority replaces that authority's rows. See docs/data-model.md.
+    """
+    for table, columns in _V5_COLUMNS.items():
+        for target in (table, f"{table}_history"):
+            for name, sql_type in columns:
+                con.execute(f"ALTER TABLE {target} ADD COLUMN {name} {sql_type}")
+    con.execute(
+        """CREATE TABLE population (
+            la_code VARCHAR NOT NULL, la_name VARCHAR, sex VARCHAR NOT NULL, age_min INTEGER NOT NULL,
+            age_max INTEGER NOT NULL, ethnic_group VARCHAR NOT NULL, group5 VARCHAR NOT NULL, count BIGINT NOT NULL,
+            source_name VARCHAR NOT NULL, source_sha256 VARCHAR NOT NULL, imported_at TIMESTAMP NOT NULL)"""
+    )
+
+
+MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (_v1, _v2, _v3, _v4, _v5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
