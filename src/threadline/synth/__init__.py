@@ -6,7 +6,9 @@ the people and things connected to them, ~25,000 other police incidents a year, 
 records with realistic recording errors, and planted series (a shared person, a drug batch, a
 professional, a stranger, robberies of elderly people), an emerging rise, an NHS-only hot spot
 of emergency-department assault attendances and domestic-abuse escalation chains, each hidden
-among decoys or background. The series, the rise and the hot spot can be switched off for
+among decoys or background; and the serious youth violence truth (a programme with an effect,
+outcome 22 after training, ethnic disproportionality, a fall in recording; ``violence.py``).
+The series, the rise, the hot spot and the violence plants can be switched off for
 validation runs. The import files go in ``out_dir`` (one per import kind, named ``<kind>.csv``),
 the answers in ``out_dir/truth/``. Same seed and arguments, same bytes. See ``docs/synth.md``.
 """
@@ -65,7 +67,7 @@ EMERGING_COLUMNS = (
     "observed_in_quarter",
     "case_ids",
 )
-STAGES = ("geography", "cases", "series", "people", "incidents", "partners", "writing", "truth")
+STAGES = ("geography", "cases", "series", "people", "incidents", "violence", "partners", "writing", "truth")
 
 
 @dataclass
@@ -99,6 +101,7 @@ def synthesise(
     plant_series: bool = True,
     plant_emerging: bool = True,
     plant_nhs_hotspot: bool = True,
+    plant_violence: bool = True,
 ) -> SynthSummary:
     """Write a synthetic force's import files and ``truth/`` to ``out_dir``.
 
@@ -125,6 +128,11 @@ def synthesise(
     plant_nhs_hotspot
         Plant the NHS-only hot spot of ED assault attendances (off: ``truth/nhs_hotspot.csv``
         has no rows). Switching it off changes nothing else but the ED records' ids.
+    plant_violence
+        Plant the serious youth violence truth (issue 8: a programme with an effect, outcome 22 after
+        training, ethnic disproportionality, a fall in recording; see :mod:`threadline.synth.violence`).
+        Off: ``participants.csv`` and ``truth/{intervention,outcome22,disproportionality,recording}.csv``
+        have no rows, but the recorded characteristics, arrests and ``population.csv`` are still written.
 
     Returns
     -------
@@ -132,12 +140,12 @@ def synthesise(
         Rows written per file and the run's parameters.
     """
     from threadline.synth import background as B
-    from threadline.synth import casework, incidents, narratives, partners, roles, series, truth
+    from threadline.synth import casework, incidents, narratives, partners, roles, series, truth, violence
     from threadline.synth.context import Context, Period, default_end, iso, iso_date
     from threadline.synth.geography import load_geography
     from threadline.synth.names import NameBank
     from threadline.synth.people import People
-    from threadline.synth.writer import write_kind
+    from threadline.synth.writer import write_csv, write_kind
 
     if int(years) < 1:
         raise InputError(f"years must be at least 1, not {years}")
@@ -190,6 +198,11 @@ def synthesise(
     inc_res = incidents.generate(ctx, cases, links)
     inc, inc_links = inc_res.incidents, inc_res.links
 
+    step(STAGES[5], 6, len(STAGES))
+    dy = inc_res.dyads
+    chain_dyad = np.concatenate([dy["suspect"].to_numpy(), dy["victim"].to_numpy()]).astype(int)
+    inc, inc_links, vres = violence.plant(ctx, cases, links, inc, inc_links, chain_dyad, enabled=bool(plant_violence))
+
     # Public ids: cases and incidents numbered in time order per year; people by a permutation.
     cases = cases.sort_values(["reported_at", "ck"], kind="stable").reset_index(drop=True)
     year = cases["reported_at"].dt.year
@@ -212,10 +225,10 @@ def synthesise(
     perm = ctx.rng("ids").permutation(len(used))
     person_id[used] = np.array([f"P{k + 1:07d}" for k in perm], dtype=object)
 
-    step(STAGES[5], 6, len(STAGES))
+    step(STAGES[6], 7, len(STAGES))
     prec = partners.generate(ctx, cases, links, inc, inc_links, nhs_hotspot=bool(plant_nhs_hotspot))
 
-    step(STAGES[6], 7, len(STAGES))
+    step(STAGES[7], 8, len(STAGES))
     out.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     pf = ctx.people.frame().iloc[used]
@@ -303,6 +316,8 @@ def synthesise(
             "outcome_code": [str(int(c)) if c >= 0 else "" for c in inc["outcome_code"]],
             "flags": inc["flags"],
             "narrative": inc["narrative"],
+            "source_system": inc["source_system"],
+            "recording_unit": inc["recording_unit"],
         }
     )
     counts["incidents.csv"] = write_kind(out, "incidents", inc_out)
@@ -311,6 +326,7 @@ def synthesise(
             "incident_id": inc_links["ik"].map(incident_id),
             "person_id": person_id[inc_links["pidx"].to_numpy()],
             "role": inc_links["role"],
+            **{c: inc_links[c].to_numpy() for c in violence.LINK_COLUMNS},
         }
     )
     ip = ip.sort_values(["incident_id", "role", "person_id"], kind="stable")
@@ -327,13 +343,34 @@ def synthesise(
     pr["age"] = [str(int(a)) if a == a else "" for a in pr["age"]]
     pr["assailant_count"] = [str(int(a)) if a == a and a != "" else "" for a in pr.get("assailant_count", "")]
     counts["partner-records.csv"] = write_kind(out, "partner-records", pr)
+    vp = vres.participants
+    participants = pd.DataFrame(
+        {
+            "person_id": person_id[vp["pidx"].to_numpy().astype(int)],
+            "start_date": iso_date(vp["start_date"].to_numpy()),
+            "programme": vp["programme"].to_numpy(),
+        }
+    )
+    counts["participants.csv"] = write_csv(out / "participants.csv", participants, violence.PARTICIPANT_COLUMNS)
+    counts["population.csv"] = write_csv(out / "population.csv", vres.population, list(vres.population.columns))
 
-    step(STAGES[7], 8, len(STAGES))
+    step(STAGES[8], 9, len(STAGES))
     frames = _truth_frames(
         ctx, cases, links, prof, inc, prec, plant, emerging, inc_res, case_id, incident_id, person_id
     )
+    frames.update(vres.truth)
+    frames["parameters"] = pd.concat(
+        [frames["parameters"], pd.DataFrame(vres.params, columns=["name", "value"])], ignore_index=True
+    )
+    parameters = frames.pop("parameters")
+    frames["parameters"] = parameters
     truth_counts = truth.write_truth(out, frames)
-    plants = {"series": bool(plant_series), "emerging": bool(plant_emerging), "nhs_hotspot": bool(plant_nhs_hotspot)}
+    plants = {
+        "series": bool(plant_series),
+        "emerging": bool(plant_emerging),
+        "nhs_hotspot": bool(plant_nhs_hotspot),
+        "violence": bool(plant_violence),
+    }
     return SynthSummary(
         plants=plants,
         out_dir=out,

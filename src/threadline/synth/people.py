@@ -109,11 +109,33 @@ class People:
         for i, a in zip(np.asarray(idx, dtype=int), aliases, strict=True):
             self._aliases[int(i)] = str(a)
         self._frame = None
+        self._arrays.pop("aliases", None)
 
     def override(self, idx: int, column: str, value) -> None:
         """Fix one attribute of one person (planted people)."""
         self._overrides[(int(idx), column)] = value
         self._frame = None
+
+    def assign(self, idx: np.ndarray, column: str, values) -> None:
+        """Replace one attribute of many people at once (planted reassignments, vectorised)."""
+        idx = np.asarray(idx, dtype=int)
+        if not len(idx):
+            return
+        values = np.broadcast_to(np.asarray(values, dtype=object), idx.shape)
+        start = 0
+        for ch in self._chunks:
+            stop = start + len(ch[column])
+            m = (idx >= start) & (idx < stop)
+            if m.any():
+                arr = ch[column].copy()
+                arr[idx[m] - start] = values[m]
+                ch[column] = arr
+            start = stop
+        self._frame = None
+        self._arrays.pop(column, None)
+
+    def alias(self, idx: int) -> str:
+        return self._aliases.get(int(idx), "")
 
     def frame(self) -> pd.DataFrame:
         """All people so far: index = internal person index."""

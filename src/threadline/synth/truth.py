@@ -55,12 +55,28 @@ here is an id in those files. Full documentation: `docs/synth.md` in the Threadl
   (`;`-separated: typo_given_name, typo_family_name, nickname, spelling_variant,
   dob_day_month_swapped, dob_missing, postcode_missing, sex_missing, family_name_changed,
   postcode_changed, duplicate_agency_ref).
+- `intervention.csv`: the programme in `../participants.csv` (one row). `programme,
+  n_participants, first_start, last_start, follow_up_months, planted_relative_risk, q, y0_risk`
+  (mean of Y0, any serious violence as suspect in the follow-up without the programme),
+  `expected_att_risk_difference` (-q x y0_risk), `realised_att_risk_difference` (-n_removed /
+  n_participants), `n_removed, n_incidents_changed, covariates, selection_logit`.
+- `outcome22.csv`: outcome 22 after training (one row). `training_date, p_before, p_after,
+  rate_ratio, n_eligible_before, n_eligible_after, n_o22_before, n_o22_after,
+  n_o22_not_eligible, n_replaced_by_21, n_multi_suspect_skipped`.
+- `disproportionality.csv`: expected distinct young people (10-24) involved in serious violence
+  by `measure` (victims, suspects, arrested, charged, out_of_court, outcome_22), `area` (authority
+  code or force), `area_name, group5`: `expected_count, sd, youth_population,
+  expected_rate_per_1000, rri` (against white), `of_suspects, of_suspects_rri`. Denominators:
+  `../population.csv`.
+- `recording.csv`: the planted fall in recording. `recording_unit, la_code, field, from_month,
+  baseline_rate, planted_rate`.
 - `parameters.csv`: the run's parameters. `name, value`, including the plant switches
-  `plant_series`, `plant_emerging`, `plant_nhs_hotspot` (yes/no).
+  `plant_series`, `plant_emerging`, `plant_nhs_hotspot`, `plant_violence` (yes/no).
 
 A plant switched off (`synthesise(..., plant_series=False)` and so on) leaves its files here with
 a header and no rows: `series.csv`, `series_summary.csv` and `series_partner_records.csv` for
-the series; `emerging.csv`; `nhs_hotspot.csv`.
+the series; `emerging.csv`; `nhs_hotspot.csv`; `intervention.csv`, `outcome22.csv`,
+`disproportionality.csv`, `recording.csv` and `../participants.csv` for the violence plants.
 
 Decoys share one defining attribute with their series and nothing else: a method that links
 them to the series has over-linked.
