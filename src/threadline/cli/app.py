@@ -58,6 +58,16 @@ app.add_typer(learning_cmd.app, name="learning")
 app.command("serve")(serve_cmd.serve)
 app.add_typer(users_cmd.app, name="users")
 
+from threadline.cli import population_cmd  # noqa: E402 (kept in one block: census denominators, issue 8)
+
+app.add_typer(population_cmd.app, name="population")
+
+from threadline.cli import violence_cmd  # noqa: E402 (serious youth violence, issue 8)
+
+app.add_typer(violence_cmd.app, name="violence")
+app.command("evaluate")(violence_cmd.evaluate_cmd)
+report_cmd.app.command("svna")(violence_cmd.svna_cmd)
+
 
 def main() -> None:
     app()
