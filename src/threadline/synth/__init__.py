@@ -199,9 +199,7 @@ def synthesise(
     inc, inc_links = inc_res.incidents, inc_res.links
 
     step(STAGES[5], 6, len(STAGES))
-    dy = inc_res.dyads
-    chain_dyad = np.concatenate([dy["suspect"].to_numpy(), dy["victim"].to_numpy()]).astype(int)
-    inc, inc_links, vres = violence.plant(ctx, cases, links, inc, inc_links, chain_dyad, enabled=bool(plant_violence))
+    inc, inc_links, vres = violence.plant(ctx, cases, links, inc, inc_links, enabled=bool(plant_violence))
 
     # Public ids: cases and incidents numbered in time order per year; people by a permutation.
     cases = cases.sort_values(["reported_at", "ck"], kind="stable").reset_index(drop=True)

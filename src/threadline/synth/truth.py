@@ -58,7 +58,8 @@ here is an id in those files. Full documentation: `docs/synth.md` in the Threadl
 - `intervention.csv`: the programme in `../participants.csv` (one row). `programme,
   n_participants, first_start, last_start, follow_up_months, planted_relative_risk, q, y0_risk`
   (mean of Y0, any serious violence as suspect in the follow-up without the programme),
-  `expected_att_risk_difference` (-q x y0_risk), `realised_att_risk_difference` (-n_removed /
+  `expected_att_risk_difference` (-q x the share of participants whose Y0 = 1 came from general
+  incidents only, the ones the programme can change), `realised_att_risk_difference` (-n_removed /
   n_participants), `n_removed, n_incidents_changed, covariates, selection_logit`.
 - `outcome22.csv`: outcome 22 after training (one row). `training_date, p_before, p_after,
   rate_ratio, n_eligible_before, n_eligible_after, n_o22_before, n_o22_after,

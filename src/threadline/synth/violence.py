@@ -45,7 +45,13 @@ EFFECT_Q = 0.4
 PARTICIPANTS_FULL = 320
 PARTICIPANTS_MIN = 40
 #: Selection (logit) coefficients; the intercept is solved so the expected number is the target.
-SELECTION = {"age": -0.15, "sex_male": 0.3, "prior_sv_12m": 0.9, "prior_any_24m": 0.25, "prior_victim_24m": 0.2}
+#: The programme's referral rule: a logistic in banded history (a referral panel looks at "several
+#: incidents", not at the exact count): the two-year age band from 12, sex, and serious violence in the
+#: last 12 months, any incident in the last 24 and victimisation in the last 24, each capped at
+#: SELECTION_CAPS. Selection depends on nothing else, so matching exactly on these bands (the default
+#: coarsened exact matching of ``threadline evaluate``) removes the selection bias.
+SELECTION = {"age_band": -0.3, "sex_male": 0.3, "prior_sv_12m": 0.9, "prior_any_24m": 0.35, "prior_victim_24m": 0.2}
+SELECTION_CAPS = {"prior_sv_12m": 2, "prior_any_24m": 5, "prior_victim_24m": 2}
 SELECTION_AGE_FROM = 12
 PARTICIPANT_AGES = (12, 24)
 #: Outcome 22: probability an eligible crime gets it before and from the training date.
@@ -340,9 +346,11 @@ def _intervention(ctx: Context, st: _State, excluded: np.ndarray, enabled: bool)
     age = age_on(people.column("dob", pool), t[pool])
     male = (people.column("sex", pool) == "male").astype(int)
     cand = (age >= PARTICIPANT_AGES[0]) & (age <= PARTICIPANT_AGES[1]) & (prior_any >= 1)
-    x = (SELECTION["age"] * (age - SELECTION_AGE_FROM) + SELECTION["sex_male"] * male
-         + SELECTION["prior_sv_12m"] * prior_sv + SELECTION["prior_any_24m"] * prior_any
-         + SELECTION["prior_victim_24m"] * prior_victim)
+    cap = SELECTION_CAPS
+    x = (SELECTION["age_band"] * ((age - SELECTION_AGE_FROM) // 2) + SELECTION["sex_male"] * male
+         + SELECTION["prior_sv_12m"] * np.minimum(prior_sv, cap["prior_sv_12m"])
+         + SELECTION["prior_any_24m"] * np.minimum(prior_any, cap["prior_any_24m"])
+         + SELECTION["prior_victim_24m"] * np.minimum(prior_victim, cap["prior_victim_24m"]))
     target = min(max(PARTICIPANTS_MIN, round(PARTICIPANTS_FULL * ctx.scale)), int(0.5 * cand.sum()))
     lo, hi = -30.0, 10.0
     for _ in range(80):
@@ -358,7 +366,12 @@ def _intervention(ctx: Context, st: _State, excluded: np.ndarray, enabled: bool)
     if not len(part):
         return empty, None
     y0 = np.bincount(pidx[is_s & lsv & follow], minlength=n)[part] > 0
-    removed = y0 & (rng.random(len(part)) < EFFECT_Q)
+    # The programme can take away only general incidents; a participant whose follow-up serious
+    # violence includes a planted chain, dyad or history incident keeps it (and the truth says so).
+    general = (st.inc["origin"].to_numpy() == "general")[st.pos]
+    fixed = np.bincount(pidx[is_s & lsv & follow & ~general], minlength=n)[part] > 0
+    removable = y0 & ~fixed
+    removed = removable & (rng.random(len(part)) < EFFECT_Q)
     gone = np.zeros(n, dtype=bool)
     gone[part[removed]] = True
     drop = is_s & lsv & follow & gone[pidx]
@@ -379,7 +392,8 @@ def _intervention(ctx: Context, st: _State, excluded: np.ndarray, enabled: bool)
     n_part = len(part)
     y0_risk = float(y0.mean())
     logit = f"{b0:.4f} " + " ".join(
-        f"{'+' if v >= 0 else '-'} {abs(v)}*{k if k != 'age' else f'(age-{SELECTION_AGE_FROM})'}"
+        f"{'+' if v >= 0 else '-'} {abs(v)}*"
+        f"{f'min({k},{SELECTION_CAPS[k]})' if k in SELECTION_CAPS else k if k != 'age_band' else '((age-12)//2)'}"
         for k, v in SELECTION.items())
     truth = {
         "programme": PROGRAMME,
@@ -390,7 +404,7 @@ def _intervention(ctx: Context, st: _State, excluded: np.ndarray, enabled: bool)
         "planted_relative_risk": round(1 - EFFECT_Q, 4),
         "q": EFFECT_Q,
         "y0_risk": round(y0_risk, 6),
-        "expected_att_risk_difference": round(-EFFECT_Q * y0_risk, 6),
+        "expected_att_risk_difference": round(-EFFECT_Q * float(removable.mean()), 6),
         "realised_att_risk_difference": round(-int(removed.sum()) / n_part, 6),
         "n_removed": int(removed.sum()),
         "n_incidents_changed": len(changed_pos),
@@ -712,11 +726,11 @@ def _recording(ctx: Context, st: _State, pop: Population, enabled: bool):
 
 
 def plant(ctx: Context, cases: pd.DataFrame, case_links: pd.DataFrame, inc: pd.DataFrame,
-          inc_links: pd.DataFrame, chain_dyad_people: np.ndarray, enabled: bool = True):
+          inc_links: pd.DataFrame, enabled: bool = True):
     """Run the five parts; return the changed incidents and links, and a :class:`ViolenceResult`.
 
     ``cases`` is changed in place (``victim_ethnicity``); people's ethnicity and names change in
-    ``ctx.people``. ``chain_dyad_people`` are excluded from the programme, as are people on any case.
+    ``ctx.people``. Victims and suspects of cases are excluded from the programme (see the comment in the body).
     """
     defs = D.load()
     inc = inc.copy()
@@ -725,9 +739,12 @@ def plant(ctx: Context, cases: pd.DataFrame, case_links: pd.DataFrame, inc: pd.D
                 sv=D.incident_categories(inc[["incident_type", "ho_offence_code", "flags"]], defs).to_numpy() != "",
                 day=inc["occurred_at"].to_numpy().astype("datetime64[D]"))
     pop = population(ctx.geo.la_codes, ctx.scale)
-    excluded = np.unique(np.concatenate([
-        np.asarray(chain_dyad_people, dtype=int), case_links["pidx"].to_numpy().astype(int),
-        cases["victim"].to_numpy().astype(int)]))
+    # People a programme could not take: victims of a death investigation or near miss (dead or gravely
+    # hurt) and its suspects (usually in custody). The analysis leaves them out of the comparison pool by
+    # the same rule (threadline.analyse.violence.programme). Domestic-abuse chain and dyad people may be
+    # chosen; only their general (non-chain, non-dyad) incidents can be changed by the programme.
+    case_suspects = case_links.loc[case_links["role"] == "suspect", "pidx"].to_numpy().astype(int)
+    excluded = np.unique(np.concatenate([case_suspects, cases["victim"].to_numpy().astype(int)]))
 
     part, int_truth = _intervention(ctx, st, excluded, enabled)
     o22_truth, training = _outcome22(ctx, st, defs, enabled)

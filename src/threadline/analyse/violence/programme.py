@@ -22,6 +22,17 @@ from threadline.errors import InputError
 from threadline.workspace import Workspace
 
 OUTCOMES = ("serious_violence", "any_offence")
+#: Coarsened exact matching bins (cut points; ``[1, 2]`` gives 0, 1, 2 or more) for the register's
+#: covariates: two-year age bands, and recorded history banded as a referral panel would read it
+#: ("none, one, several"). Iacus, King and Porro (2012) advise bins a subject expert would call
+#: equivalent; the synthetic force's referral rule uses these bands, so its truth is recoverable.
+CEM_BINS: dict[str, list | None] = {
+    "age": [14, 16, 18, 20, 22, 24],
+    "sex": None,
+    "prior_sv_12m": [1, 2],
+    "prior_any_24m": [2, 3, 4, 5],
+    "prior_victim_24m": [1, 2],
+}
 
 
 def read_participants(path: Path | str) -> pd.DataFrame:
@@ -85,6 +96,13 @@ def evaluate_programme(ws: Workspace, participants: Path | str, *, outcome: str 
     if not cohort["treated"].any():
         raise InputError(f"no participant has a full {follow_up}-month follow-up in the register (its last "
                          f"record is {cohort.attrs.get('last_event_date')})", file=participants)
-    result = evaluation.evaluate(cohort, method=method, seed=seed)
+    # The comparison pool is people the programme could have taken: the participants' age range, and
+    # not a victim or suspect of a death investigation or near miss (dead, gravely hurt or in custody).
+    ages = cohort.loc[cohort["treated"], "age"]
+    attrs = dict(cohort.attrs)
+    could = cohort["age"].between(ages.min(), ages.max()) & ~cohort["person_id"].isin(register.case_people(ws.con))
+    cohort = cohort[cohort["treated"] | could].reset_index(drop=True)
+    cohort.attrs.update(attrs)
+    result = evaluation.evaluate(cohort, method=method, seed=seed, bins=CEM_BINS if method == "cem" else None)
     result.counts.setdefault("programme", next((p for p in part["programme"] if p), "the programme"))
     return result

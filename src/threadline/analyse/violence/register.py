@@ -163,3 +163,12 @@ def person_events(con: duckdb.DuckDBPyConnection, defs: D.Definitions) -> tuple[
     ev["occurred_at"] = pd.to_datetime(ev["occurred_at"])
     persons = con.execute("SELECT person_id, date_of_birth, sex, ethnicity FROM persons").df()
     return ev[["person_id", "role", "occurred_at", "serious_violence"]], persons
+
+
+def case_people(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """People who were the victim (dead or gravely hurt) or a suspect of a death investigation or
+    near miss: a programme could not take them, and their later records are not comparable."""
+    rows = con.execute("""
+        SELECT victim_person_id FROM cases WHERE victim_person_id IS NOT NULL
+        UNION SELECT person_id FROM case_persons WHERE role IN ('victim', 'suspect')""").fetchall()
+    return {r[0] for r in rows}
