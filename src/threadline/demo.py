@@ -3,8 +3,9 @@
 Creates a workspace, synthesises five years of a West Yorkshire-sized force with planted series
 and their answers, imports everything, then imports the shipped excerpt of real data.police.uk
 rows, looks for linked series of deaths (``series detect``), builds the latest quarter's analytical
-report, whose linked-series section lists what detection found, and ends by filling a learning
-repository (``learning.sqlite``) with synthetic debriefs and recommendations and a demo
+report, whose linked-series section lists what detection found, imports the synthetic census
+table and builds the Serious Violence Duty needs assessment for the whole period, and ends by
+filling a learning repository (``learning.sqlite``) with synthetic debriefs and recommendations and a demo
 administrator, ready for ``threadline serve``.
 """
 
@@ -40,6 +41,7 @@ class DemoResult:
     imports: list[ImportResult] = field(default_factory=list)
     report: ReportFiles | None = None
     series: SeriesRun | None = None
+    svna: object | None = None  # SvnaFiles: the needs assessment
     learning_url: str | None = None
     learning_admin: tuple[str, str] | None = None  # (user name, password) of the demo administrator
     learning_records: int = 0
@@ -71,9 +73,31 @@ def run_demo(path: Path | str = "demo-workspace", *, years: int = 5, seed: int =
     latest = ws.con.execute("SELECT max(reported_at) FROM cases").fetchone()[0]
     period = quarter_period(quarter_label(latest, ws.config.quarter), ws.config.quarter)
     result.report = build_report(ws, period, folder / "reports" / f"quarterly-{period.label}", progress=step)
+    step("building the serious violence needs assessment")
+    from threadline.analyse.violence.population import import_population
+    from threadline.report.svna import make_scope
+    from threadline.report.svna_html import build_svna_report
+
+    import_population(ws, synth_dir / "population.csv", source="synthetic census (demo)")
+    start, end, training = _synth_period(synth_dir)
+    scope = make_scope(ws, None, start, end, training=training)
+    result.svna = build_svna_report(ws, scope, folder / "reports" / "svna-force", progress=step)
     step("filling the learning repository")
     _learning_demo(folder / "learning.sqlite", result)
     return result
+
+
+def _synth_period(synth_dir: Path):
+    """The synthetic force's period and the outcome-22 training date it planted (None if none)."""
+    import csv
+    from datetime import date
+
+    with (synth_dir / "truth" / "parameters.csv").open(encoding="utf-8") as fh:
+        params = {r["name"]: r["value"] for r in csv.DictReader(fh)}
+    with (synth_dir / "truth" / "outcome22.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    training = date.fromisoformat(rows[0]["training_date"]) if rows else None
+    return date.fromisoformat(params["start"]), date.fromisoformat(params["end"]), training
 
 
 def _learning_demo(path: Path, result: DemoResult) -> None:

@@ -70,6 +70,8 @@ def demo(
         console.print(f"  Details: threadline series show S001 -w {path}")
     if result.report:
         console.print(f"Latest quarter's report: [bold]{result.report.html}[/] (PDF: {result.report.pdf})")
+    if result.svna:
+        console.print(f"Serious Violence Duty needs assessment: [bold]{result.svna.html}[/] (PDF: {result.svna.pdf})")
     if result.learning_url:
         user, password = result.learning_admin
         console.print(f"Learning repository: {result.learning_records} synthetic debriefs and reviews. Browse it with "

@@ -169,8 +169,8 @@ def who(inv: pd.DataFrame, scope: Scope) -> dict:
             "repeat_people": split.get("repeat"),
             "repeat_share": ((split["repeat"] / len(people)) if split.get("repeat") is not None and len(people)
                              else None),
-            "age_bands": disclosure.suppress_counts(age_band(people["age"]).fillna("not known").value_counts()
-                                                    .sort_index().to_dict(), t),
+            "age_bands": disclosure.suppress_counts(_in_band_order(age_band(people["age"]).fillna("not known")
+                                                                   .value_counts()), t),
             "sex": disclosure.suppress_counts(people["sex"].fillna("not known").value_counts().to_dict(), t),
             "group5": disclosure.suppress_counts(people["group5"].fillna("not_stated").value_counts().to_dict(), t),
         }
@@ -179,6 +179,13 @@ def who(inv: pd.DataFrame, scope: Scope) -> dict:
     both = len(victims & suspects)
     out["victim_and_suspect"] = both if both == 0 or both >= t else None
     return out
+
+
+def _in_band_order(counts: pd.Series) -> dict:
+    from threadline.analyse.breakdowns import AGE_BANDS
+
+    order = {label: i for i, (label, _lo, _hi) in enumerate(AGE_BANDS)}
+    return dict(sorted(counts.items(), key=lambda kv: order.get(kv[0], len(order))))
 
 
 def partner_view(ws: Workspace, partners: pd.DataFrame, inv: pd.DataFrame, scope: Scope) -> dict:

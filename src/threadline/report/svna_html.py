@@ -94,8 +94,9 @@ def key_findings(f: dict) -> list[str]:
         lines.append(f"The busiest hours are {w['peak_times'][0]}.")
     p = f["partners"]
     if p.get("available") and p.get("nhs_only_areas"):
-        lines.append(f"{len(p['nhs_only_areas'])} neighbourhoods see more assaults at the emergency department than "
-                     "in police records: violence the police do not hear about.")
+        n = len(p["nhs_only_areas"])
+        lines.append(f"{n} neighbourhood{'s see' if n > 1 else ' sees'} more assaults at the emergency department "
+                     "than in police records: violence the police do not hear about.")
     d = f["disproportionality"]
     for role, rows in d["roles"].items():
         best = [r for r in rows if r["area"] == d["areas"][0] and r["group5"] != "white" and r.get("rri") is not None
