@@ -126,6 +126,17 @@ def recording_cmd(
     comp = recording.completeness(rows, by=keys, fields=fields)
     console.print(_table(f"Protected characteristics recorded, {scope.label}", comp,
                          [*keys, "field", "n", "pct_recorded", "pct_informative"]))
+    trends = []
+    for field in fields:
+        for role in ("victim", "suspect"):
+            tr = recording.completeness_trend(rows[rows["role"] == role], field)
+            if len(tr.slopes):
+                s = tr.slopes.iloc[0]
+                trends.append({"field": field, "role": role, "pp_per_year": s["pp_per_year"],
+                               "odds_ratio": s["odds_ratio"], "p_value": s["p_value"]})
+    if trends:
+        console.print(_table("Trend in recording (percentage points a year; binomial GLM)", pd.DataFrame(trends),
+                             ["field", "role", "pp_per_year", "odds_ratio", "p_value"]))
     if {"ethnicity_self_defined", "ethnicity_observed"} <= set(rows.columns):
         console.print(recording.ethnicity_agreement(rows).describe())
     if "recording_unit" in rows.columns:

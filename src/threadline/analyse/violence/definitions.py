@@ -109,6 +109,12 @@ def load(path: Path | str | None = None) -> Definitions:
                              flagged_incident_types=flagged))
     if not cats:
         raise InputError(f"{where}: no categories of serious violence defined")
+    known = offence_codes()
+    for cat in cats:
+        unknown_codes = sorted(c for c in cat.ho_offence_codes if c.upper() not in known)
+        if unknown_codes:
+            raise InputError(f"{where}: category {cat.name}: {', '.join(unknown_codes)} not in the Home Office "
+                             "offence code list (reference/ho-offence-codes.csv)")
     youth = doc.get("youth") or {}
     bands = {str(k): (int(v[0]), int(v[1])) for k, v in (youth.get("bands") or {}).items()}
     o22 = doc.get("outcome22") or {}
@@ -123,6 +129,16 @@ def load(path: Path | str | None = None) -> Definitions:
     except (TypeError, ValueError) as exc:
         raise InputError(f"{where}: {exc}") from None
     return d.with_youth()
+
+
+def offence_codes() -> frozenset[str]:
+    """The Home Office offence codes (upper case) of the shipped code list, and the single codes of its
+    combined rows (the homicide row is ``1-4.1-4.10-4.2``)."""
+    import csv
+
+    with (files("threadline") / "reference" / "ho-offence-codes.csv").open("r", encoding="utf-8") as fh:
+        codes = {r["offence_code"].upper() for r in csv.DictReader(fh) if r["is_leaf"] == "True"}
+    return frozenset(codes | {part for c in codes if "-" in c and c[0].isdigit() for part in c.split("-")})
 
 
 def incident_categories(incidents: pd.DataFrame, defs: Definitions) -> pd.Series:
