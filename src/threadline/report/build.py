@@ -123,21 +123,35 @@ def build_report(ws: Workspace, period: Period, out_dir: Path | str, *, forces: 
                  progress: Callable[[str], None] | None = None) -> ReportFiles:
     """Compute findings for ``period`` and write ``report.html``, ``report.pdf``, ``findings.json``."""
     step = progress or (lambda _s: None)
+    out = output_folder(out_dir)
+    f = build_findings(ws, period, forces=forces, categories=categories, progress=step)
+    kind = "Quarterly analytical report" if period.kind == "quarter" else "Problem profile"
+    title = f"{kind} on death investigations: {period.label}"
+    html_path, pdf_path = write_outputs(out, "report", json.dumps(f, indent=1), lambda: render_html(f, title),
+                                        pdf, step)
+    return ReportFiles(out, html_path, pdf_path, out / "findings.json", f)
+
+
+def output_folder(out_dir: Path | str) -> Path:
+    """The report's folder, made if missing; a file of that name is an error."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         from threadline.errors import InputError
 
         raise InputError("the report's output must be a folder, and this is a file", file=out)
     out.mkdir(parents=True, exist_ok=True)
-    f = build_findings(ws, period, forces=forces, categories=categories, progress=step)
-    kind = "Quarterly analytical report" if period.kind == "quarter" else "Problem profile"
-    title = f"{kind} on death investigations: {period.label}"
-    (out / "findings.json").write_text(json.dumps(f, indent=1), encoding="utf-8")
+    return out
+
+
+def write_outputs(out: Path, stem: str, findings_json: str, render: Callable[[], str], pdf: bool,
+                  step: Callable[[str], None]) -> tuple[Path, Path | None]:
+    """Write ``findings.json``, ``<stem>.html`` and (if ``pdf``) ``<stem>.pdf`` in ``out``."""
+    (out / "findings.json").write_text(findings_json, encoding="utf-8")
     step("charts and HTML")
-    html = render_html(f, title)
-    (out / "report.html").write_text(html, encoding="utf-8")
+    html = render()
+    (out / f"{stem}.html").write_text(html, encoding="utf-8")
     pdf_path = None
     if pdf:
         step("PDF")
-        pdf_path = write_pdf(html, out / "report.pdf")
-    return ReportFiles(out, out / "report.html", pdf_path, out / "findings.json", f)
+        pdf_path = write_pdf(html, out / f"{stem}.pdf")
+    return out / f"{stem}.html", pdf_path

@@ -17,9 +17,8 @@ from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
 from threadline.analyse.violence.disclosure import render
-from threadline.errors import InputError
 from threadline.report import svna_charts
-from threadline.report.build import _figure, format_p, write_pdf
+from threadline.report.build import _figure, format_p, output_folder, write_outputs
 from threadline.report.svna import Scope, build_svna
 from threadline.workspace import Workspace
 
@@ -148,22 +147,13 @@ def build_svna_report(ws: Workspace, scope: Scope, out_dir: Path | str, *, pdf: 
                       progress: Callable[[str], None] | None = None) -> SvnaFiles:
     """Compute the assessment and write ``svna.html``, ``svna.pdf`` and ``findings.json`` to ``out_dir``."""
     step = progress or (lambda _s: None)
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError("the report's output must be a folder, and this is a file", file=out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(out_dir)
     f = build_svna(ws, scope, progress=step)
     f["disproportionality"].pop("_raw", None)
     title = f"Serious violence strategic needs assessment: {scope.la_name}"
-    (out / "findings.json").write_text(json.dumps(_finite(f), indent=1, default=_json_default), encoding="utf-8")
-    step("charts and HTML")
-    html = render_html(f, title)
-    (out / "svna.html").write_text(html, encoding="utf-8")
-    pdf_path = None
-    if pdf:
-        step("PDF")
-        pdf_path = write_pdf(html, out / "svna.pdf")
-    return SvnaFiles(out, out / "svna.html", pdf_path, out / "findings.json", f)
+    html_path, pdf_path = write_outputs(out, "svna", json.dumps(_finite(f), indent=1, default=_json_default),
+                                        lambda: render_html(f, title), pdf, step)
+    return SvnaFiles(out, html_path, pdf_path, out / "findings.json", f)
 
 
 def _finite(value):
