@@ -49,3 +49,17 @@ def test_report_benchmark_helpers_run_on_a_small_force(tmp_path, capsys):
     assert figures["report_s"] > 0
     out = capsys.readouterr().out
     assert "report stage" in out and "target" in out
+
+
+def test_violence_coverage_benchmark_checks_every_quantity_on_a_small_force(tmp_path):
+    import bench_violence
+
+    rows = bench_violence.one_seed(31, years=3, scale=0.2, work=tmp_path)
+    quantities = [r["quantity"] for r in rows]
+    assert len(rows) == 14 and len(set(quantities)) == 14
+    assert "outcome 22 rate ratio after training" in quantities and "programme risk difference (CEM)" in quantities
+    for r in rows:
+        assert r["truth"] == r["truth"] and r["low"] <= r["high"], r  # a truth to check, and a real interval
+    # Planted disproportionality is visible: Black young people's suspect RRI is well above 1 in truth.
+    black = next(r for r in rows if r["quantity"] == "RRI suspects black")
+    assert black["truth"] > 2
