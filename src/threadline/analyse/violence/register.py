@@ -76,7 +76,7 @@ def involvements(con: duckdb.DuckDBPyConnection, defs: D.Definitions, start: dat
     cases = _window(cases, "occurred_at", start, end)
     cases["sv_category"] = D.case_categories(cases, defs)
     cases = cases[cases["sv_category"] != ""].assign(source="case", arrested=None, outcome_code=None)
-    both = pd.concat([inc, cases], ignore_index=True)
+    both = pd.concat([f for f in (inc, cases) if len(f)] or [inc], ignore_index=True)
     both["age"] = D.age_at(both["date_of_birth"], both["occurred_at"], both["recorded_age"])
     both["occurred_at"] = pd.to_datetime(both["occurred_at"])
     both = _areas(both)
