@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from threadline.errors import ThreadlineError
+from threadline.errors import InputError, ThreadlineError
 
 
 def _width() -> int | None:
@@ -93,3 +94,13 @@ def stage_progress(description: str, stages: int) -> Iterator[Callable[[str], No
 
         yield advance
         progress.update(task, completed=stages)
+
+
+def parse_date(value: str | None, option: str) -> date | None:
+    """An option's ISO date (None stays None); anything else is an :class:`InputError` naming the option."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{option} {value!r} is not a date like 2025-04-01") from None

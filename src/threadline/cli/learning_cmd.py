@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from threadline.cli.common import console, friendly
+from threadline.cli.common import console, friendly, parse_date
 from threadline.cli.serve_cmd import DatabaseOpt
 from threadline.errors import InputError
 
@@ -22,15 +22,6 @@ app = typer.Typer(help="The lessons-learned repository: records, recommendations
                   no_args_is_help=True)
 
 AsOpt = Annotated[str, typer.Option("--as", help="Act as this user (their access rules apply).")]
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{option} {value!r} is not a date like 2025-04-01") from None
 
 
 def _factory(database: str | None, migrate: bool = False):
@@ -129,8 +120,8 @@ def export_cmd(
     from threadline.learning.db import transaction
     from threadline.learning.search import Filters
 
-    filters = Filters(kinds=kind or [], themes=theme or [], status=status, date_from=_date(from_, "--from"),
-                      date_to=_date(to, "--to"))
+    filters = Filters(kinds=kind or [], themes=theme or [], status=status, date_from=parse_date(from_, "--from"),
+                      date_to=parse_date(to, "--to"))
     with transaction(_factory(database)) as session:
         _, data = export.export(session, _actor(session, as_), what, fmt.lower(), filters)
         _write(out, data)
@@ -148,7 +139,7 @@ def digest_cmd(
     from threadline.learning import digest
     from threadline.learning.db import transaction
 
-    day = _date(on, "--on") or dt.date.today()
+    day = parse_date(on, "--on") or dt.date.today()
     with transaction(_factory(database)) as session:
         messages = digest.write_digest(session, day, out)
     console.print(f"Digest for week {digest.week_key(day)}: {len(messages)} new message"
@@ -170,7 +161,7 @@ def governance_pack(
     from threadline.learning import audit, governance
     from threadline.learning.db import transaction
 
-    start, end = _date(from_, "--from"), _date(to, "--to")
+    start, end = parse_date(from_, "--from"), parse_date(to, "--to")
     suffix = out.suffix.lower()
     if suffix not in (".html", ".pdf"):
         raise InputError("the pack is written as .html or .pdf", file=out)
@@ -204,7 +195,7 @@ def audit_export(
     with transaction(_factory(database)) as session:
         actor = _actor(session, as_)
         access.require(actor.user, "admin")
-        rows = audit.export_rows(session, actor, _date(from_, "--from"), _date(to, "--to"))
+        rows = audit.export_rows(session, actor, parse_date(from_, "--from"), parse_date(to, "--to"))
         data = export.to_csv(rows, audit.AUDIT_COLUMNS)
         _write(out, data)
     console.print(f"Wrote {len(rows)} audit events to {out}.")
@@ -224,7 +215,7 @@ def review_queue(
 
     with transaction(_factory(database)) as session:
         actor = _actor(session, as_)
-        queue = records.review_queue(session, actor, _date(on, "--on"))
+        queue = records.review_queue(session, actor, parse_date(on, "--on"))
         table = Table(title=f"Due for review: {actor.user.organisation.name}")
         for col in ("id", "review date", "kind", "title"):
             table.add_column(col)

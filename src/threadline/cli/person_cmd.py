@@ -3,7 +3,6 @@ and suspects of a period's homicides and near-misses. No names or dates of birth
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -11,19 +10,12 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from threadline.cli.common import DEFAULT_WORKSPACE, WorkspaceOpt, console, friendly
+from threadline.cli.common import DEFAULT_WORKSPACE, WorkspaceOpt, console, friendly, parse_date
 from threadline.errors import InputError
 from threadline.workspace import open_workspace
 
 app = typer.Typer(help="One person's timeline across police and partner records; prior contacts.",
                   no_args_is_help=True)
-
-
-def _date(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{option} {value!r} is not a date like 2024-01-01") from None
 
 
 def _cell(value) -> str:
@@ -95,7 +87,7 @@ def prior_contacts_cmd(
     from threadline.link.people.timeline import AGENCY_WORDS, prior_contacts, prior_contacts_summary
     from threadline.vocab import CATEGORIES
 
-    start, end = _date(from_, "--from"), _date(to, "--to")
+    start, end = parse_date(from_, "--from"), parse_date(to, "--to")
     cats = tuple(c.strip() for c in categories.split(",") if c.strip())
     bad = [c for c in cats if c not in CATEGORIES]
     if bad or not cats:

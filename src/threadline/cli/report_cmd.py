@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from threadline.cli.common import DEFAULT_WORKSPACE, WorkspaceOpt, console, friendly, stage_progress
-from threadline.errors import InputError
+from threadline.cli.common import DEFAULT_WORKSPACE, WorkspaceOpt, console, friendly, parse_date, stage_progress
 from threadline.workspace import open_workspace
 
 app = typer.Typer(help="Analytical reports on death investigations.", no_args_is_help=True)
@@ -18,13 +16,6 @@ STAGES = 10
 
 def _list(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
-
-
-def _date(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{option} {value!r} is not a date like 2019-04-01") from None
 
 
 def _run(workspace: Path, period_of, out: Path | None, forces: str | None, categories: str | None,
@@ -72,6 +63,6 @@ def profile(
     """A multi-year problem profile (e.g. homicide and near-miss homicide over three years)."""
     from threadline.report import profile_period
 
-    start, end = _date(from_, "--from"), _date(to, "--to")
+    start, end = parse_date(from_, "--from"), parse_date(to, "--to")
     _run(workspace, lambda conv: profile_period(start, end, conv), out, forces, categories, pdf,
          "profile-{label}")
