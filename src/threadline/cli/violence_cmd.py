@@ -6,7 +6,6 @@ Thin: each command parses options, calls :mod:`threadline.report.svna` or
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +13,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from threadline.cli.common import DEFAULT_WORKSPACE, WorkspaceOpt, console, friendly, stage_progress
+from threadline.cli.common import DEFAULT_WORKSPACE, WorkspaceOpt, console, friendly, parse_date, stage_progress
 from threadline.errors import InputError
 from threadline.workspace import open_workspace
 
@@ -27,18 +26,12 @@ YouthOpt = Annotated[str | None, typer.Option("--youth", help="Youth ages MIN-MA
 DefsOpt = Annotated[str | None, typer.Option("--definitions", help="Your own serious-violence.yaml.")]
 
 
-def _date(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{option} {value!r} is not a date like 2023-04-01") from None
-
-
 def _scope(ws, area, start, end, youth=None, definitions=None, training=None, suppress_below=None):
     from threadline.report.svna import make_scope
 
-    return make_scope(ws, area, _date(start, "--from"), _date(end, "--to"), youth=youth, definitions=definitions,
-                      training=_date(training, "--training") if training else None, suppress_below=suppress_below)
+    return make_scope(ws, area, parse_date(start, "--from"), parse_date(end, "--to"), youth=youth,
+                      definitions=definitions, training=parse_date(training, "--training"),
+                      suppress_below=suppress_below)
 
 
 def _table(title: str, frame: pd.DataFrame, columns: list[str]) -> Table:
@@ -72,15 +65,13 @@ def disproportionality_cmd(
 ) -> None:
     """Rates per 1,000 and relative rate indices by ethnic group, for victims, suspects and justice stages."""
     from threadline.analyse.violence import population, register
-    from threadline.report.svna import disproportionality_section
+    from threadline.report.svna import disproportionality_section, in_area
 
     if method not in ("katz", "exact"):
         raise InputError(f"--method must be katz or exact, not {method!r}")
     with open_workspace(workspace, read_only=True) as ws:
         scope = _scope(ws, area, start, end, youth, definitions)
-        inv = register.involvements(ws.con, scope.defs, scope.start, scope.end)
-        if scope.la_code:
-            inv = inv[inv["la_code"] == scope.la_code]
+        inv = in_area(register.involvements(ws.con, scope.defs, scope.start, scope.end), scope)
         section = disproportionality_section(inv, population.workspace_population(ws.con), scope, method=method)
     cols = ["area_name", "group5", "count", "population", "rate", "rri", "rri_low", "rri_high"]
     for role, rows in section["roles"].items():
@@ -108,7 +99,7 @@ def recording_cmd(
 ) -> None:
     """Completeness and consistency of victims' and suspects' protected characteristics, with alerts."""
     from threadline.analyse.violence import recording, register
-    from threadline.report.areas import lsoa_table
+    from threadline.report.svna import in_area
 
     keys = tuple(k.strip() for k in by.split(",") if k.strip())
     bad = [k for k in keys if k not in ("role", "month", "source_system", "recording_unit")]
@@ -116,10 +107,7 @@ def recording_cmd(
         raise InputError(f"--by {', '.join(bad)}: choose from role, month, source_system, recording_unit")
     with open_workspace(workspace, read_only=True) as ws:
         scope = _scope(ws, area, start, end)
-        rows = register.characteristic_rows(ws.con, scope.start, scope.end)
-    if scope.la_code:
-        rows = rows.merge(lsoa_table()[["lsoa_code", "la_code"]], on="lsoa_code", how="left")
-        rows = rows[rows["la_code"] == scope.la_code]
+        rows = in_area(register.characteristic_rows(ws.con, scope.start, scope.end), scope)
     if rows.empty:
         raise InputError(f"no victim or suspect records between {start} and {end}")
     fields = [f for f in recording.FIELDS if f in rows.columns]
@@ -165,7 +153,7 @@ def outcome22_cmd(
 ) -> None:
     """Outcome 22 use, eligible crimes that did not get it, and the change after a training date."""
     from threadline.analyse.violence import outcome22, register
-    from threadline.report.svna import outcome22_section
+    from threadline.report.svna import in_area, outcome22_section
 
     with open_workspace(workspace, read_only=True) as ws:
         scope = _scope(ws, area, start, end, definitions=definitions, training=training)
@@ -179,10 +167,7 @@ def outcome22_cmd(
     if section.get("training"):
         console.print(section["training"]["summary"])
     if review_list:
-        elig = outcome22.with_eligibility(rows, scope.defs)
-        if scope.la_code:
-            elig = elig[elig["la_code"] == scope.la_code]
-        listed = outcome22.not_given(elig)
+        listed = outcome22.not_given(in_area(outcome22.with_eligibility(rows, scope.defs), scope))
         listed.to_csv(review_list, index=False)
         console.print(f"Wrote {len(listed):,} crimes for review to {review_list}")
 

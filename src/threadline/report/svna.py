@@ -66,7 +66,8 @@ def resolve_area(ws: Workspace, area: str | None) -> tuple[str | None, str]:
     return str(hit.iloc[0]["la_code"]), str(hit.iloc[0]["la_name"])
 
 
-def _in_area(frame: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+def in_area(frame: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """The rows of ``frame`` (with ``la_code``) in the scope's local authority; all of them for the force."""
     return frame if scope.la_code is None else frame[frame["la_code"] == scope.la_code]
 
 
@@ -209,7 +210,7 @@ def partner_view(ws: Workspace, partners: pd.DataFrame, inv: pd.DataFrame, scope
     summary = places.match_rate_summary(matched)
     lookup = lsoa_table()[["lsoa_code", "la_code", "la_name", "lsoa_name", "population"]]
     ed = ed.drop(columns=[c for c in ("la_code", "la_name") if c in ed]).merge(lookup, on="lsoa_code", how="left")
-    ed = _in_area(ed, scope) if scope.la_code else ed
+    ed = in_area(ed, scope)
     police = inv.drop_duplicates(["source", "record_id"]).groupby("lsoa_code").size().rename("police")
     lsoas = lookup if scope.la_code is None else lookup[lookup["la_code"] == scope.la_code]
     if scope.la_code is None:
@@ -226,7 +227,6 @@ def partner_view(ws: Workspace, partners: pd.DataFrame, inv: pd.DataFrame, scope
         "weapons": {str(k): int(v) for k, v in weapons.items()},
         "nhs_only_areas": [{"lsoa_code": r.lsoa_code, "lsoa_name": r.lsoa_name, "la_name": r.la_name,
                             "nhs": int(r.nhs), "police": int(r.police)} for r in only.itertuples()][:15],
-        "ed_in_police_hotspot_lsoas_share": None,
         "method": "ED locations: given LSOA, else free text matched to places named in police and partner "
                   "records (exact, then Jaro-Winkler); NHS-only areas: NHS count against the police share "
                   "(Cardiff Model; Florence et al. 2011)",
@@ -254,7 +254,6 @@ def disproportionality_section(inv: pd.DataFrame, pop: pd.DataFrame, scope: Scop
     areas = ["force"] + sorted(local["area"].unique()) if scope.la_code is None else [scope.la_code]
     denom_all = denom_all[denom_all["area"].isin(areas)]
     out: dict = {"youth": scope.defs.youth_label, "method": method, "areas": areas, "roles": {}}
-    raw: dict = {}
     for role in ("victim", "suspect"):
         part = people[(people["role"] == role) & people["area"].isin(areas)]
         counts = part.groupby(["area", "group5"]).size().rename("count").reset_index()
@@ -262,7 +261,6 @@ def disproportionality_section(inv: pd.DataFrame, pop: pd.DataFrame, scope: Scop
                                               method=method)
         table = table.merge(denom_all[["area", "area_name"]].drop_duplicates(), on="area", how="left")
         table = table.sort_values("area", key=lambda a: a.map({k: i for i, k in enumerate(areas)}), kind="stable")
-        raw[role] = table
         out["roles"][role] = _suppressed_records(table, "area", scope.suppress_below)
     suspects = people[(people["role"] == "suspect") & people["area"].isin(areas)]
     stage_area = areas[0]
@@ -274,7 +272,6 @@ def disproportionality_section(inv: pd.DataFrame, pop: pd.DataFrame, scope: Scop
                                                    threshold=scope.suppress_below).replace({np.nan: None}
                                                                                            ).to_dict("records")
     out["population_source"] = pop.attrs.get("source", "population table")
-    out["_raw"] = raw
     return out
 
 
@@ -301,8 +298,7 @@ def recording_section(rows: pd.DataFrame, scope: Scope) -> dict:
 def outcome22_section(rows: pd.DataFrame, scope: Scope) -> dict:
     """Outcome 22 use, the eligible crimes that did not get it, and the change after training."""
     elig = outcome22.with_eligibility(rows, scope.defs)
-    if scope.la_code is not None:
-        elig = elig[elig["la_code"] == scope.la_code]
+    elig = in_area(elig, scope)
     window = elig[elig["in_window"]]
     out = {
         "crimes_with_outcome": int(pd.to_numeric(window["outcome_code"], errors="coerce").between(1, 22).sum()),
@@ -335,7 +331,7 @@ def build_svna(ws: Workspace, scope: Scope, progress=None) -> dict:
     step = progress or (lambda _s: None)
     step("reading serious violence")
     inv_all = register.involvements(ws.con, scope.defs, scope.start, scope.end)
-    inv = _in_area(inv_all, scope)
+    inv = in_area(inv_all, scope)
     partners = ws.con.execute(
         "SELECT * FROM partner_records WHERE occurred_at >= ? AND occurred_at < ?",
         [scope.start, pd.Timestamp(scope.end) + pd.Timedelta(days=1)]).df()
@@ -367,10 +363,7 @@ def build_svna(ws: Workspace, scope: Scope, progress=None) -> dict:
     pop = population.workspace_population(ws.con)
     findings["disproportionality"] = disproportionality_section(inv_all if scope.la_code is None else inv, pop, scope)
     step("recording of protected characteristics")
-    rows = register.characteristic_rows(ws.con, scope.start, scope.end)
-    if scope.la_code is not None and len(rows):
-        rows = rows.merge(lsoa_table()[["lsoa_code", "la_code"]], on="lsoa_code", how="left")
-        rows = rows[rows["la_code"] == scope.la_code]
+    rows = in_area(register.characteristic_rows(ws.con, scope.start, scope.end), scope)
     findings["recording"] = recording_section(rows, scope)
     step("outcome 22")
     findings["outcome22"] = outcome22_section(register.suspect_rows(ws.con, scope.start, scope.end), scope)

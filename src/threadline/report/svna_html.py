@@ -149,7 +149,6 @@ def build_svna_report(ws: Workspace, scope: Scope, out_dir: Path | str, *, pdf: 
     step = progress or (lambda _s: None)
     out = output_folder(out_dir)
     f = build_svna(ws, scope, progress=step)
-    f["disproportionality"].pop("_raw", None)
     title = f"Serious violence strategic needs assessment: {scope.la_name}"
     html_path, pdf_path = write_outputs(out, "svna", json.dumps(_finite(f), indent=1, default=_json_default),
                                         lambda: render_html(f, title), pdf, step)

@@ -431,12 +431,12 @@ def suppress_split(frame: pd.DataFrame, row: str, part: str, whole: str, thresho
                       "count": (frame[whole] - frame[part]).astype(int)})], ignore_index=True)
     st = suppress_table(long, row, "col", threshold=threshold)
     cells = st.cells.set_index([row, "col"])["suppressed"]
-    totals = st.row_totals.set_index(row)["suppressed"] if isinstance(st.row_totals, pd.DataFrame) else None
+    totals = st.row_totals.set_index(row)["suppressed"]
     out = frame.copy().astype({part: object, whole: object})
     for i, key in enumerate(frame[row].astype(str)):
         hidden = bool(cells[(key, "part")] or cells[(key, "rest")])
         if hidden:
             out.iloc[i, out.columns.get_loc(part)] = None
-        if totals is not None and bool(totals.get(key, False)):
+        if bool(totals.get(key, False)):
             out.iloc[i, out.columns.get_loc(whole)] = None
     return out

@@ -38,11 +38,10 @@ def single_suspect(rows: pd.DataFrame) -> pd.DataFrame:
 def with_eligibility(rows: pd.DataFrame, defs: D.Definitions) -> pd.DataFrame:
     """``rows`` (from :func:`register.suspect_rows`) restricted to single-suspect incidents, with an
     ``eligible`` column (the rules of :func:`definitions.outcome22_eligible`, on the whole history)."""
-    one = single_suspect(rows).copy()
     # Earlier formal outcomes count from every incident, including those with several suspects.
-    full = rows.copy()
-    full["eligible"] = D.outcome22_eligible(full, defs)
-    one["eligible"] = full.loc[one.index, "eligible"]
+    eligible = D.outcome22_eligible(rows, defs)
+    one = single_suspect(rows).copy()
+    one["eligible"] = eligible.loc[one.index]
     one["o22"] = pd.to_numeric(one["outcome_code"], errors="coerce").eq(22)
     return one
 

@@ -151,7 +151,7 @@ def characteristic_rows(con: duckdb.DuckDBPyConnection, start: date | None = Non
         WHERE ip.role IN ('victim', 'suspect')""").df()
     rows = _window(rows, "occurred_at", start, end)
     rows["occurred_at"] = pd.to_datetime(rows["occurred_at"])
-    return rows.reset_index(drop=True)
+    return _areas(rows).reset_index(drop=True)
 
 
 def person_events(con: duckdb.DuckDBPyConnection, defs: D.Definitions) -> tuple[pd.DataFrame, pd.DataFrame]:
