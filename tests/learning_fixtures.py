@@ -8,10 +8,12 @@ Set ``THREADLINE_TEST_PG_URL`` to use another server; set it to ``skip`` to run 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import shutil
 from dataclasses import dataclass
+from unittest import mock
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -111,10 +113,28 @@ PARTNER_ORG = "Leeds City Council"
 OTHER_ORG = "Leeds Teaching Hospitals NHS Trust"
 
 
+@functools.cache
+def _real_hash(password: str) -> str:
+    """One real argon2id hash per password for the whole run: hashing costs about 0.2 s by design,
+    and every test seeds eight users, so the seed reuses the hash (signing in still verifies it)."""
+    return users.HASHER.hash(password)
+
+
+def _cached_hash(password: str) -> str:
+    users.check_password(password)
+    return _real_hash(password)
+
+
 def make_people(session: Session) -> People:
     """Seed the taxonomy, three organisations and their users (password :data:`PASSWORD`)."""
     records.ensure_taxonomy(session)
     made = {}
+    with mock.patch.object(users, "hash_password", _cached_hash):
+        _add_people(session, made)
+    return People(**made)
+
+
+def _add_people(session: Session, made: dict) -> None:
     for name, role, org, kind in [
         ("force_admin", "administrator", FORCE_ORG, "police"),
         ("force_reviewer", "reviewer", FORCE_ORG, "police"),
@@ -127,7 +147,6 @@ def make_people(session: Session) -> People:
     ]:
         made[name] = users.create_user(session, None, name.replace("_", "."), PASSWORD, org, role,
                                        display_name=name.replace("_", " ").title(), organisation_kind=kind)
-    return People(**made)
 
 
 @pytest.fixture
