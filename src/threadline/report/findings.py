@@ -146,6 +146,8 @@ def build_findings(ws: Workspace, period: Period, forces: list[str] | None = Non
     findings["partner"] = partner(ws, period, positions)
     findings["series"] = linked_series(ws, period, positions)
     findings["prior_contacts"] = prior_contacts_section(ws, period)
+    step("escalating people and dyads")
+    findings["escalation"] = escalation_section(ws, period)
     step("data quality")
     previous = _in(cases, period.previous)
     findings["data_quality"] = {
@@ -471,6 +473,14 @@ def linked_series(ws: Workspace, period: Period, positions: pd.DataFrame | None 
             "active_in_period": len(active), "items": items,
             "note": "Candidate series are leads for an analyst to review, ranked by the evidence linking their "
                     "cases; they are not findings that the cases are connected."}
+
+
+def escalation_section(ws: Workspace, period: Period) -> dict:
+    """People and domestic-abuse dyads escalating at the period's end: counts and patterns, no ids
+    (:func:`threadline.analyse.escalation.summary.escalation_findings`)."""
+    from threadline.analyse.escalation.summary import escalation_findings
+
+    return escalation_findings(ws.con, period.start, period.end)
 
 
 def prior_contacts_section(ws: Workspace, period: Period) -> dict:
