@@ -22,7 +22,6 @@ Run: ``python benchmarks/bench_violence.py [--seeds 20] [--first-seed 101] [--ye
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 import tempfile
@@ -31,6 +30,7 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+from seeds import main_over_seeds
 
 from threadline import init_workspace, open_workspace
 from threadline.analyse.violence import definitions as D
@@ -137,14 +137,7 @@ def run(seeds: int = 20, first_seed: int = 101, years: int = 5, scale: float = 1
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=int, default=20)
-    ap.add_argument("--first-seed", type=int, default=101)
-    ap.add_argument("--years", type=int, default=5)
-    ap.add_argument("--scale", type=float, default=1.0)
-    a = ap.parse_args(argv)
-    run(a.seeds, a.first_seed, a.years, a.scale)
-
+    main_over_seeds(run, __doc__.splitlines()[0], 20, 101, argv)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -63,3 +63,16 @@ def test_violence_coverage_benchmark_checks_every_quantity_on_a_small_force(tmp_
     # Planted disproportionality is visible: Black young people's suspect RRI is well above 1 in truth.
     black = next(r for r in rows if r["quantity"] == "RRI suspects black")
     assert black["truth"] > 2
+
+
+def test_escalation_benchmark_ranks_the_planted_chains_of_a_small_force(tmp_path):
+    import bench_escalation
+
+    row = bench_escalation.one_seed(41, years=3, scale=0.2, work=tmp_path)
+    n = row["chains_in_backtest"]
+    assert n >= 1  # the small force plants at least three chains; one or more end inside the backtest
+    for lst in ("people", "dyads"):
+        for method in ("model", "most_incidents", "most_recent"):
+            assert 0 <= row[f"planted_top25_{lst}_{method}"] <= n
+    assert row["recall25_dyads_suspect_model"][1] > 0
+    assert isinstance(row["fairness_flags"], str)
