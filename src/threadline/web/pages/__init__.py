@@ -24,5 +24,8 @@ router = APIRouter(include_in_schema=False)
 router.include_router(oversight.router)
 router.include_router(records.router)
 router.include_router(recommendations.router)
+from threadline.web.pages import pdp  # noqa: E402 (potentially dangerous persons list, issue 9)
+
+router.include_router(pdp.router)
 
 __all__ = ["router"]
