@@ -68,6 +68,18 @@ app.add_typer(violence_cmd.app, name="violence")
 app.command("evaluate")(violence_cmd.evaluate_cmd)
 report_cmd.app.command("svna")(violence_cmd.svna_cmd)
 
+from threadline.cli import escalation_cmd  # noqa: E402 (escalating people and dyads, issue 9)
+
+app.add_typer(escalation_cmd.app, name="escalation")
+
+from threadline.cli import return_cmd  # noqa: E402 (Home Office returns, issue 9)
+
+app.add_typer(return_cmd.app, name="return")
+
+from threadline.cli import pdp_cmd  # noqa: E402 (potentially dangerous persons list, issue 9)
+
+app.add_typer(pdp_cmd.app, name="pdp")
+
 
 def main() -> None:
     app()
