@@ -267,16 +267,20 @@ def test_every_unsafe_route_refuses_a_missing_or_wrong_csrf_token(web):
            "user_id": web.people.force_reader.id}
     c = web.client("force_admin")
     token = c.headers.pop("X-CSRF-Token")
+    # one character changed, never to itself: a random token starts with "x" one time in 64
+    wrong_first = ("y" if token[0] == "x" else "x") + token[1:]
+    wrong_last = token[:-1] + ("y" if token[-1] == "x" else "x")
+    assert token not in (wrong_first, wrong_last)
     unsafe = [(m, p) for m, p in routes(web.app, UNSAFE) if p != "/login"]
     assert len(unsafe) >= 10, unsafe
     for method, path in unsafe:
         url = fill(path, ids)
         if path.startswith("/api/"):
             missing = c.request(method, url, json={})
-            wrong = c.request(method, url, json={}, headers={"X-CSRF-Token": "x" + token[1:]})
+            wrong = c.request(method, url, json={}, headers={"X-CSRF-Token": wrong_first})
         else:
             missing = c.request(method, url, data={"title": "x"}, follow_redirects=False)
-            wrong = c.request(method, url, data={"title": "x", "csrf_token": token[:-1] + "x"},
+            wrong = c.request(method, url, data={"title": "x", "csrf_token": wrong_last},
                               follow_redirects=False)
         assert missing.status_code == 403, (method, path, missing.status_code)
         assert wrong.status_code == 403, (method, path, wrong.status_code)
