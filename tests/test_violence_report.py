@@ -13,9 +13,10 @@ from typer.testing import CliRunner
 
 from threadline import init_workspace, open_workspace
 from threadline.analyse.violence import definitions as D
-from threadline.analyse.violence import disclosure, outcome22, population, register
+from threadline.analyse.violence import disclosure, outcome22, places, population, register
 from threadline.cli import app
 from threadline.ingest.folder import import_folder
+from threadline.report.areas import lsoa_table
 from threadline.report.svna import build_svna, make_scope
 from threadline.synth import synthesise
 
@@ -94,6 +95,8 @@ def test_needs_assessment_html_pdf_and_no_disclosure(force, tmp_path):
     assert not re.search(r"\bP\d{7}\b", text), "person ids in findings.json"
     assert not re.search(r"\bINC-\d{4}-\d+\b", text), "incident ids in findings.json"
     threshold = f["suppress_below"]
+    assert "Not located in any area" in html and "not counted in Leeds" in html
+    assert all(n is None or n == 0 or n >= threshold for n in f["volumes"]["not_located"].values())
     # No published count of people is small.
     for role, rows in f["disproportionality"]["roles"].items():
         for r in rows:
@@ -123,6 +126,43 @@ def test_needs_assessment_html_pdf_and_no_disclosure(force, tmp_path):
         assert not attack["disclosed"].any(), (key, attack)
 
 
+ED_LABEL = "Emergency department assault attendances (ISTV)"
+
+
+def _ed_by_area(ws) -> pd.Series:
+    """The period's ED attendances by local authority, placed straight from the register: the LSOA
+    given, else the free text matched to places named in located records; "none" when neither."""
+    ed = ws.con.execute("""SELECT nullif(trim(lsoa_code), '') AS lsoa_code, location_text FROM partner_records
+                           WHERE agency = 'nhs_ed' AND occurred_at >= ? AND occurred_at < ?""",
+                        [START, pd.Timestamp(END) + pd.Timedelta(days=1)]).df()
+    gaz = places.build_gazetteer(ws.con.execute("""
+        SELECT location_text, lsoa_code FROM incidents WHERE location_text IS NOT NULL AND lsoa_code IS NOT NULL
+        UNION ALL SELECT location_text, lsoa_code FROM partner_records
+        WHERE location_text IS NOT NULL AND lsoa_code IS NOT NULL""").df())
+    todo = ed["lsoa_code"].isna() & ed["location_text"].notna()
+    ed.loc[todo, "lsoa_code"] = places.match_places(ed.loc[todo, "location_text"], gaz)["lsoa_code"].to_numpy()
+    la = ed["lsoa_code"].map(lsoa_table().set_index("lsoa_code")["la_code"])
+    return la.fillna("none").value_counts()
+
+
+def test_area_volumes_count_only_partner_records_placed_in_the_area(force, tmp_path):
+    """With --area, ED attendances count in Leeds only when given or matched there; those placed
+    nowhere are reported apart, not added to Leeds (nor dropped from the force's figures)."""
+    with open_workspace(force / "ws", read_only=True) as ws:
+        expected = _ed_by_area(ws)
+        leeds = build_svna(ws, make_scope(ws, "Leeds", START, END))
+    assert expected.get("none", 0) > 0 and len(expected) > 2, expected  # the fixture has both kinds
+    v = leeds["volumes"]
+    assert sum(v["monthly"][ED_LABEL]) == expected["E08000035"]
+    nl = int(expected.get("none", 0))
+    assert v["not_located"][ED_LABEL] == (nl if nl == 0 or nl >= leeds["suppress_below"] else None)
+    assert v["not_located_counted"] is False
+    row = next(c for c in v["changes"] if c["source"] == ED_LABEL)
+    assert {"not_located", "not_located_previous"} <= set(row)
+    p = leeds["partners"]
+    assert p["ed_records"] == expected["E08000035"] == p["located_as_given"] + p["located_by_matching"]
+
+
 def test_force_assessment_finds_the_planted_recording_fall(force):
     truth = pd.read_csv(force / "synth" / "truth" / "recording.csv").iloc[0]
     with open_workspace(force / "ws", read_only=True) as ws:
@@ -131,6 +171,10 @@ def test_force_assessment_finds_the_planted_recording_fall(force):
     units = {(a["recording_unit"], a["field"]) for a in f["recording"]["alerts"]}
     assert (truth["recording_unit"], truth["field"]) in units
     assert f["area"]["la_name"] == "West Yorkshire"
+    with open_workspace(force / "ws", read_only=True) as ws:
+        all_ed = int(_ed_by_area(ws).sum())
+    # The whole force counts every ED attendance, placed or not.
+    assert sum(f["volumes"]["monthly"][ED_LABEL]) == all_ed and f["volumes"]["not_located_counted"] is True
     d = f["disproportionality"]
     assert d["areas"][0] == "force" and d["roles"]["suspect"][0]["area"] == "force"
 

@@ -24,7 +24,15 @@ from threadline import __version__
 from threadline.analyse.hotspots import getis_ord_hotspots
 from threadline.analyse.rates import compare_counts
 from threadline.analyse.violence import definitions as D
-from threadline.analyse.violence import disclosure, disproportionality, outcome22, population, recording, register
+from threadline.analyse.violence import (
+    disclosure,
+    disproportionality,
+    outcome22,
+    places,
+    population,
+    recording,
+    register,
+)
 from threadline.errors import InputError
 from threadline.report.areas import lsoa_positions, lsoa_table
 from threadline.workspace import Workspace
@@ -78,25 +86,86 @@ def _months(start: date, end: date) -> pd.DatetimeIndex:
 
 # --- sections -----------------------------------------------------------------------------------
 
+#: The partner sources in the volumes: agency -> (label, the record types counted, None for all).
+PARTNER_SOURCES: dict[str, tuple[str, tuple[str, ...] | None]] = {
+    "nhs_ed": ("Emergency department assault attendances (ISTV)", None),
+    "ambulance": ("Ambulance assault call-outs", ("assault",)),
+    "youth_justice": ("Youth justice service records", None),
+}
+
+
+def place_gazetteer(con) -> places.Gazetteer:
+    """The place names of every located police incident and partner record in the register
+    (:func:`places.build_gazetteer`): what partner records' free-text places are matched against."""
+    rows = con.execute("""
+        SELECT location_text, lsoa_code FROM incidents WHERE location_text IS NOT NULL AND lsoa_code IS NOT NULL
+        UNION ALL SELECT location_text, lsoa_code FROM partner_records
+        WHERE location_text IS NOT NULL AND lsoa_code IS NOT NULL""").df()
+    return places.build_gazetteer(rows)
+
+
+def locate_partners(partners: pd.DataFrame, gazetteer: places.Gazetteer, agencies=tuple(PARTNER_SOURCES),
+                    lookup: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Partner records placed in an LSOA and a local authority, before anything is counted by area.
+
+    A record keeps the LSOA it came with (``located`` "given"). A record of one of ``agencies``
+    with no LSOA but a location text has the text matched to ``gazetteer`` (:func:`places.match_places`)
+    and takes the matched LSOA (``located`` "matched"). ``la_code`` is the LSOA's local authority
+    (``lookup``: ``lsoa_code, la_code``, default :func:`lsoa_table`); a record with no LSOA, or one the
+    lookup does not know, has none: it is *not located* in any area, and :func:`volumes` counts it
+    apart. Returns the records (a copy, index kept, an empty ``lsoa_code`` read as missing) and the
+    match result of the records tried (index aligned with theirs).
+    """
+    lookup = lsoa_table() if lookup is None else lookup
+    out = partners.drop(columns=[c for c in ("la_code", "located") if c in partners.columns]).copy()
+    given = out["lsoa_code"].notna() & (out["lsoa_code"].astype(str).str.strip() != "")
+    out["lsoa_code"] = out["lsoa_code"].where(given, None).astype(object)
+    out["located"] = pd.Series(np.where(given, "given", None), index=out.index, dtype=object)
+    tried = ~given & out["location_text"].notna() & out["agency"].isin(list(agencies))
+    matched = places.match_places(out.loc[tried, "location_text"], gazetteer)
+    hit = matched.index[matched["lsoa_code"].notna()]
+    out.loc[hit, "lsoa_code"] = matched.loc[hit, "lsoa_code"]
+    out.loc[hit, "located"] = "matched"
+    la = lookup.drop_duplicates("lsoa_code").set_index("lsoa_code")["la_code"]
+    out["la_code"] = out["lsoa_code"].map(la)
+    return out, matched
+
+
+def _monthly(records: pd.DataFrame, months: pd.DatetimeIndex) -> pd.Series:
+    return records.groupby(records["occurred_at"].dt.to_period("M").dt.to_timestamp()).size().reindex(
+        months, fill_value=0)
+
+
+def _source(records: pd.DataFrame, agency: str, types: tuple[str, ...] | None) -> pd.DataFrame:
+    part = records[records["agency"] == agency]
+    return part if types is None else part[part["record_type"].isin(types)]
+
+
 def volumes(inv: pd.DataFrame, partners: pd.DataFrame, scope: Scope) -> dict:
     """Police serious violence by category and month, and what the partners record, with the change
-    between the last twelve months and the twelve before (exact Poisson test, :mod:`rates`)."""
+    between the last twelve months and the twelve before (exact Poisson test, :mod:`rates`).
+
+    ``partners`` are the period's partner records placed by :func:`locate_partners` (``la_code``).
+    With an area, a partner source counts only its records in the area's local authority, given or
+    matched there; for the whole force every record counts. Records not located in any area are
+    also counted on their own, per source (``not_located``, for the period; ``not_located`` and
+    ``not_located_previous`` in each partner row of ``changes``, for its two windows), so the reader
+    knows how much an area's partner figures may be short; ``not_located_counted`` says whether they
+    are in the figures (whole force) or not (an area). These counts are published as the report
+    publishes single counts: from 1 to ``suppress_below - 1`` they are None ([c]).
+    """
     incidents = inv.drop_duplicates(["source", "record_id"])
     months = _months(scope.start, scope.end)
+    t = scope.suppress_below
     series = {}
-    police_m = incidents.groupby(incidents["occurred_at"].dt.to_period("M").dt.to_timestamp()).size()
-    series["Police: serious violence"] = police_m.reindex(months, fill_value=0)
+    series["Police: serious violence"] = _monthly(incidents, months)
     young = incidents[incidents["record_id"].isin(inv.loc[D.is_youth(inv["age"], scope.defs), "record_id"])]
-    series[f"Police: involving people {scope.defs.youth_label}"] = young.groupby(
-        young["occurred_at"].dt.to_period("M").dt.to_timestamp()).size().reindex(months, fill_value=0)
-    labels = {"nhs_ed": "Emergency department assault attendances (ISTV)",
-              "ambulance": "Ambulance assault call-outs", "youth_justice": "Youth justice service records"}
-    for agency, label in labels.items():
-        part = partners[partners["agency"] == agency]
-        if agency == "ambulance":
-            part = part[part["record_type"] == "assault"]
-        series[label] = part.groupby(part["occurred_at"].dt.to_period("M").dt.to_timestamp()).size().reindex(
-            months, fill_value=0)
+    series[f"Police: involving people {scope.defs.youth_label}"] = _monthly(young, months)
+    local, lost = in_area(partners, scope), partners[partners["la_code"].isna()]
+    unplaced = {}
+    for agency, (label, types) in PARTNER_SOURCES.items():
+        series[label] = _monthly(_source(local, agency, types), months)
+        unplaced[label] = _monthly(_source(lost, agency, types), months)
     by_category = (incidents.groupby("sv_category").size().rename("count").reset_index()
                    .assign(label=lambda f: f["sv_category"].map({c.name: c.label for c in scope.defs.categories})))
     changes = []
@@ -104,18 +173,26 @@ def volumes(inv: pd.DataFrame, partners: pd.DataFrame, scope: Scope) -> dict:
         if len(s) >= 24:
             cur, base = int(s.iloc[-12:].sum()), int(s.iloc[-24:-12].sum())
             ch = compare_counts(cur, base)
-            changes.append({"source": label, "last_12_months": cur, "previous_12_months": base,
-                            "direction": ch.direction, "percent": ch.percent, "p_value": ch.p_value,
-                            "significant": ch.significant})
+            row = {"source": label, "last_12_months": cur, "previous_12_months": base,
+                   "direction": ch.direction, "percent": ch.percent, "p_value": ch.p_value,
+                   "significant": ch.significant}
         else:
-            changes.append({"source": label, "last_12_months": int(s.iloc[-12:].sum()), "previous_12_months": None,
-                            "direction": None, "percent": None, "p_value": None, "significant": False})
+            row = {"source": label, "last_12_months": int(s.iloc[-12:].sum()), "previous_12_months": None,
+                   "direction": None, "percent": None, "p_value": None, "significant": False}
+        if label in unplaced:
+            lost_s = unplaced[label]
+            row["not_located"] = disclosure.suppress_count(int(lost_s.iloc[-12:].sum()), t)
+            row["not_located_previous"] = (disclosure.suppress_count(int(lost_s.iloc[-24:-12].sum()), t)
+                                           if len(lost_s) >= 24 else None)
+        changes.append(row)
     return {
         "monthly": {k: [int(v) for v in s.to_numpy()] for k, s in series.items()},
         "months": [m.strftime("%Y-%m") for m in months],
         "by_category": by_category[["label", "count"]].sort_values("count", ascending=False).to_dict("records"),
         "total_incidents": int(len(incidents)),
         "changes": changes,
+        "not_located": {label: disclosure.suppress_count(int(s.sum()), t) for label, s in unplaced.items()},
+        "not_located_counted": scope.la_code is None,
     }
 
 
@@ -189,28 +266,19 @@ def _in_band_order(counts: pd.Series) -> dict:
     return dict(sorted(counts.items(), key=lambda kv: order.get(kv[0], len(order))))
 
 
-def partner_view(ws: Workspace, partners: pd.DataFrame, inv: pd.DataFrame, scope: Scope) -> dict:
+def partner_view(partners: pd.DataFrame, inv: pd.DataFrame, scope: Scope, matched: pd.DataFrame) -> dict:
     """The Cardiff Model: what emergency departments see that police data miss, including the ED
-    records whose place is only free text (matched by :mod:`places`)."""
+    records whose place is only free text. ``partners`` are placed by :func:`locate_partners` and
+    ``matched`` is its match result (:mod:`places`), summarised for the ED records tried."""
     from threadline.analyse.cardiff import nhs_only_hotspots
-    from threadline.analyse.violence import places
 
     ed = partners[partners["agency"] == "nhs_ed"].copy()
     if ed.empty:
         return {"available": False, "note": "No emergency department (ISTV) records in this period."}
-    located_before = int(ed["lsoa_code"].notna().sum())
-    gaz_rows = ws.con.execute("""
-        SELECT location_text, lsoa_code FROM incidents WHERE location_text IS NOT NULL AND lsoa_code IS NOT NULL
-        UNION ALL SELECT location_text, lsoa_code FROM partner_records
-        WHERE location_text IS NOT NULL AND lsoa_code IS NOT NULL""").df()
-    gazetteer = places.build_gazetteer(gaz_rows)
-    missing = ed["lsoa_code"].isna() & ed["location_text"].notna()
-    matched = places.match_places(ed.loc[missing, "location_text"], gazetteer)
-    ed.loc[missing, "lsoa_code"] = matched["lsoa_code"].to_numpy()
-    summary = places.match_rate_summary(matched)
+    summary = places.match_rate_summary(matched[matched.index.isin(ed.index)])
     lookup = lsoa_table()[["lsoa_code", "la_code", "la_name", "lsoa_name", "population"]]
-    ed = ed.drop(columns=[c for c in ("la_code", "la_name") if c in ed]).merge(lookup, on="lsoa_code", how="left")
     ed = in_area(ed, scope)
+    ed = ed.drop(columns=[c for c in ("la_code", "la_name") if c in ed]).merge(lookup, on="lsoa_code", how="left")
     police = inv.drop_duplicates(["source", "record_id"]).groupby("lsoa_code").size().rename("police")
     lsoas = lookup if scope.la_code is None else lookup[lookup["la_code"] == scope.la_code]
     if scope.la_code is None:
@@ -222,8 +290,8 @@ def partner_view(ws: Workspace, partners: pd.DataFrame, inv: pd.DataFrame, scope
     only = flagged[flagged["nhs_only"]].sort_values("nhs", ascending=False)
     weapons = ed["weapon"].fillna("not recorded").value_counts().to_dict()
     return {
-        "available": True, "ed_records": int(len(ed)), "located_as_given": located_before,
-        "located_by_matching": int(matched["lsoa_code"].notna().sum()), "matching": summary,
+        "available": True, "ed_records": int(len(ed)), "located_as_given": int((ed["located"] == "given").sum()),
+        "located_by_matching": int((ed["located"] == "matched").sum()), "matching": summary,
         "weapons": {str(k): int(v) for k, v in weapons.items()},
         "nhs_only_areas": [{"lsoa_code": r.lsoa_code, "lsoa_name": r.lsoa_name, "la_name": r.la_name,
                             "nhs": int(r.nhs), "police": int(r.police)} for r in only.itertuples()][:15],
@@ -336,11 +404,9 @@ def build_svna(ws: Workspace, scope: Scope, progress=None) -> dict:
         "SELECT * FROM partner_records WHERE occurred_at >= ? AND occurred_at < ?",
         [scope.start, pd.Timestamp(scope.end) + pd.Timedelta(days=1)]).df()
     partners["occurred_at"] = pd.to_datetime(partners["occurred_at"])
-    plook = lsoa_table()[["lsoa_code", "la_code"]]
-    partners_area = partners.merge(plook, on="lsoa_code", how="left")
-    if scope.la_code is not None:
-        # Unlocated partner records stay in (their place may be matched from the free text below).
-        partners_area = partners_area[partners_area["la_code"].isna() | (partners_area["la_code"] == scope.la_code)]
+    step("placing partner records")
+    # Before anything is counted by area: a record with no LSOA may be matched into one by its free text.
+    partners, matched = locate_partners(partners, place_gazetteer(ws.con))
     findings: dict = {
         "threadline_version": __version__,
         "generated_at": datetime.now().replace(microsecond=0).isoformat(),
@@ -352,13 +418,13 @@ def build_svna(ws: Workspace, scope: Scope, progress=None) -> dict:
         "suppress_below": scope.suppress_below,
     }
     step("volumes and trends")
-    findings["volumes"] = volumes(inv, partners_area, scope)
+    findings["volumes"] = volumes(inv, partners, scope)
     step("where and when")
     findings["where_when"] = where_when(ws, inv, scope)
     step("who")
     findings["who"] = who(inv, scope)
     step("partner data (Cardiff Model)")
-    findings["partners"] = partner_view(ws, partners_area, inv, scope)
+    findings["partners"] = partner_view(partners, inv, scope, matched)
     step("disproportionality")
     pop = population.workspace_population(ws.con)
     findings["disproportionality"] = disproportionality_section(inv_all if scope.la_code is None else inv, pop, scope)

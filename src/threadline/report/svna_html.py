@@ -82,7 +82,10 @@ def key_findings(f: dict) -> list[str]:
                      f"months: {_change_words(police)}.")
     ed = next((c for c in v["changes"] if c["source"].startswith("Emergency")), None)
     if ed and ed["last_12_months"]:
-        lines.append(f"Emergency departments recorded {ed['last_12_months']:,} assault attendances: "
+        lost = ed.get("not_located", 0)
+        more = ("" if v.get("not_located_counted", True) or lost == 0
+                else f" (and {_cnum(lost)} more that could not be placed in any area)")
+        lines.append(f"Emergency departments recorded {ed['last_12_months']:,} assault attendances{more}: "
                      f"{_change_words(ed)}.")
     w = f["where_when"]
     if w["hotspots"]:

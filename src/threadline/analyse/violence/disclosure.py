@@ -408,6 +408,13 @@ def suppress_rate_table(rate_df: pd.DataFrame, row: str, col: str, threshold: in
     return out
 
 
+def suppress_count(value: int, threshold: int = THRESHOLD) -> int | None:
+    """A single count published on its own (no total or other cell it could be worked out from):
+    None when small (``0 < value < threshold``), else the count. Zeros are published (``zero_safe``)."""
+    value = int(value)
+    return None if 0 < value < threshold else value
+
+
 def suppress_counts(counts: Mapping[str, int], threshold: int = THRESHOLD) -> dict[str, int | None]:
     """A one-way table (value -> count) as published beside its total: small counts, and the
     further counts needed so that the total does not reveal them, become None."""
