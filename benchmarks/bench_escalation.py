@@ -10,9 +10,10 @@ frequency and severity and ending in a homicide or attempt), imports it and runs
 - recall at k = 10, 25, 50 of all next-quarter homicide and near-miss suspects and victims, for
   the model and both baselines (most incidents; most recent);
 - the planted perpetrators (from ``truth/escalation.csv``) ranked in the top 25 at the last quarter
-  end before their case (so at least that quarter ahead), by list and method, and their median lead
-  time; the issue's target is "most planted perpetrators in the top 25 ... and ahead of both
-  baselines";
+  end before their case, by list and method; those in the top 25 at a quarter end a whole quarter
+  (91 days) or more before the case and at every quarter end since; and their median lead time.
+  The issue's target is "most planted perpetrators in the top 25 at least one quarter before the
+  homicide, and ahead of both baselines";
 - the fairness verdicts of the people list.
 
 Run: ``python benchmarks/bench_escalation.py [--seeds 10] [--first-seed 301] [--years 5] [--scale 1.0]``.
@@ -37,6 +38,7 @@ from threadline.synth import synthesise
 
 END = date(2025, 12, 31)
 K = 25
+QUARTER_DAYS = 365.25 / 4
 
 
 def one_seed(seed: int, years: int, scale: float, work: Path) -> dict:
@@ -62,6 +64,7 @@ def one_seed(seed: int, years: int, scale: float, work: Path) -> dict:
     lead = lead[(lead["k"] == K) & lead["case_id"].isin(truth["case_id"]) & (lead["party"] == "suspect")]
     for (lst, method), g in lead.groupby(["list", "method"]):
         row[f"lead_days_{lst}_{method}"] = float(g["lead_days"].median())
+        row[f"quarter_ahead_top{K}_{lst}_{method}"] = int((g["lead_days"] >= QUARTER_DAYS).sum())
     rec = result.recall
     for _, r in rec.iterrows():
         row[f"recall{r['k']}_{r['list']}_{r['party']}_{r['method']}"] = (int(r["found"]), int(r["outcomes"]))
@@ -94,6 +97,11 @@ def run(seeds: int, first: int, years: int, scale: float) -> pd.DataFrame:
         found = int(table[col].sum())
         print(f"  top {K} the quarter before, {col.removeprefix(f'planted_top{K}_'):28s} {found:4d} / {n} "
               f"= {found / n:.0%}")
+    print(f"In the top {K} at a quarter end a whole quarter ({QUARTER_DAYS:.0f} days) or more before the case, "
+          "and on top at every quarter end since:")
+    for col in sorted(c for c in table.columns if c.startswith("quarter_ahead")):
+        found = int(table[col].sum())
+        print(f"  {col.removeprefix(f'quarter_ahead_top{K}_'):28s} {found:4d} / {n} = {found / n:.0%}")
     for col in sorted(c for c in table.columns if c.startswith("lead_days")):
         print(f"  median lead time (days), {col.removeprefix('lead_days_'):28s} {table[col].median():.0f}")
     print("\nRecall at k of all next-quarter homicide and near-miss suspects and victims (found / outcomes):")

@@ -189,6 +189,39 @@ def test_dyads_are_domestic_pairs(frames):
     assert f.loc["s1>v1", "incidents_90d"] == 3
 
 
+def test_violence_by_offence_code_then_type_or_domestic():
+    inc = pd.DataFrame({"incident_type": ["burglary", "burglary", "threats_to_kill", "shoplifting", "local_type"],
+                        "ho_offence_code": [None, "8N", None, None, "10D"],
+                        "domestic": [False, False, False, True, False]})
+    # burglary is theft; recorded as 8N it is assault with injury; threats to kill is violence
+    # against the person; shoplifting marked domestic counts; a force's own type goes by its code
+    assert severity.violent(inc).tolist() == [False, True, True, True, True]
+
+
+def test_people_list_is_violence_on_a_log_scale_plus_the_worst_dyad(frames):
+    ev, victims, dyads = frames
+    extra = pd.DataFrame([
+        {"person_id": "s2", "event_id": "x1", "incident_type": "burglary", "occurred_at": pd.Timestamp("2025-03-01"),
+         "known_at": pd.Timestamp("2025-03-01"), "gravity": _weight("burglary"), "domestic": False, "violent": False},
+        {"person_id": "s9", "event_id": "x2", "incident_type": "burglary", "occurred_at": pd.Timestamp("2025-03-01"),
+         "known_at": pd.Timestamp("2025-03-01"), "gravity": _weight("burglary"), "domestic": False, "violent": False}])
+    ev = pd.concat([ev, extra], ignore_index=True)
+    f = scores.people_features(ev, victims, dyads, AS_OF)
+    assert set(f.index) == {"s1", "s2", "s3"}  # the burglar-only s9 is not on the people list
+    assert f.loc["s2", "incidents_90d"] + f.loc["s2", "incidents_prev_270d"] == 4  # s2's burglary is not counted
+    s1_types = ["domestic_abuse", "assault_with_injury", "threats_to_kill"]
+    assert f.loc["s1", "harm_90d"] == pytest.approx(sum(math.log1p(_weight(t)) for t in s1_types))
+    own = scores.features(ev[ev["violent"]], victims, AS_OF, settings=scores.PEOPLE)
+    pair = scores.features(dyads, victims, AS_OF, key="dyad_id", settings=scores.PEOPLE)
+    assert f.loc["s1", "dyad_score"] == pytest.approx(pair.loc["s1>v1", "score"])
+    assert f.loc["s1", "score"] == pytest.approx(own.loc["s1", "score"] + pair.loc["s1>v1", "score"])
+    assert f.loc["s3", "dyad_score"] == 0 and f.loc["s3", "score"] == pytest.approx(own.loc["s3", "score"])
+    # on the log scale s1's rising domestic abuse outranks s3's single wounding; on the linear one it did not
+    assert f.loc["s1", "score"] > f.loc["s3", "score"]
+    linear = scores.features(ev, victims, AS_OF)
+    assert linear.loc["s3", "score"] > linear.loc["s1", "score"]
+
+
 def test_rank_people_and_dyads_from_the_workspace(register_ws):
     people = rank_people(register_ws.con, "2025-03-31")
     assert people["rank"].tolist() == [1, 2, 3]
@@ -299,6 +332,30 @@ def test_cli_backtest_prints_recall_lead_time_and_fairness(register_path, tmp_pa
         assert title in r.output
     ranks = pd.read_csv(tmp_path / "bt" / "outcome-ranks.csv")
     assert "person_id" not in ranks.columns
+
+
+def test_standing_of_one_person(register_ws):
+    from threadline.analyse.escalation.ranking import latest_known, standing
+
+    place = standing(register_ws.con, "s1", "2025-03-31")
+    assert place["people_ranked"] == 3 and place["person"]["rank"] == 1
+    assert [d["victim_person_id"] for d in place["dyads"]] == ["v1"] and place["dyads"][0]["rank"] == 1
+    assert place["person"]["reasons"].startswith("3 incidents in 90 days")
+    victim = standing(register_ws.con, "w2", "2025-03-31")
+    assert victim["person"] is None and victim["dyads"] == []
+    assert latest_known(register_ws.con) == pd.Timestamp("2025-04-10")  # d1, reported after it happened
+
+
+def test_cli_person_show_gives_the_escalation_standing(register_path):
+    r = CliRunner().invoke(app, ["person", "show", "s1", "--as-of", "2025-03-31", "-w", str(register_path)],
+                           env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    assert "Escalation at 2025-03-31: rank 1 of 3 people" in r.output
+    assert "domestic abuse against v1: rank 1 of 1 dyads" in r.output and "a person decides" in r.output
+    r = CliRunner().invoke(app, ["person", "show", "w2", "-w", str(register_path)], env={"COLUMNS": "200"})
+    assert r.exit_code == 0 and "Escalation at 2025-04-10: no violent harm" in r.output, r.output
+    r = CliRunner().invoke(app, ["person", "show", "s1", "--as-of", "31/03/2025", "-w", str(register_path)])
+    assert r.exit_code == 2 and "--as-of" in r.output and "Traceback" not in r.output
 
 
 @pytest.mark.parametrize("args,message", [

@@ -24,6 +24,21 @@ def _cell(value) -> str:
     return str(value)
 
 
+def _print_standing(place: dict) -> None:
+    """The escalation standing under the timeline: a proposal for a person to weigh, never a verdict."""
+    p = place["person"]
+    head = f"Escalation at {place['as_of']}: "
+    if p is None:
+        console.print(head + "no violent harm as a suspect in the year before; not ranked.", highlight=False)
+    else:
+        console.print(head + f"rank {p['rank']:,} of {place['people_ranked']:,} people (score {p['score']:.1f}): "
+                      f"{p['reasons']}", highlight=False)
+    for d in place["dyads"]:
+        console.print(f"  domestic abuse against {d['victim_person_id']}: rank {d['rank']:,} of "
+                      f"{place['dyads_ranked']:,} dyads: {d['reasons']}", highlight=False)
+    console.print("  The ranking proposes; a person decides (docs/escalation.md).", highlight=False)
+
+
 @app.command("show")
 @friendly
 def show(
@@ -34,13 +49,21 @@ def show(
         "--identifiable", help="Show name and date of birth (an identifiable export: only when you need it).")
     ] = False,
     run: Annotated[int | None, typer.Option(help="Person-linkage run (default: the latest).")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Date of the escalation standing shown under the timeline (default: the last day an "
+                        "incident was reported).")] = None,
     workspace: WorkspaceOpt = DEFAULT_WORKSPACE,
 ) -> None:
-    """Every case, incident, partner record and linked identity of one person, in time order."""
+    """Every case, incident, partner record and linked identity of one person, in time order, and
+    where they stand in the escalation ranking (people and domestic-abuse dyads)."""
+    from threadline.analyse.escalation.ranking import latest_known, standing
     from threadline.link.people.timeline import AGENCY_WORDS, person_header, render_person_html, timeline
 
+    day = parse_date(as_of, "--as-of") if as_of else None
     with open_workspace(workspace, read_only=True) as ws:
         events = timeline(ws.con, person_id, run_id=run)
+        day = day or latest_known(ws.con)
+        place = standing(ws.con, person_id, day) if day is not None else None
         head = person_header(ws.con, person_id, identifiable=identifiable, run_id=run)
         page = render_person_html(ws.con, person_id, identifiable=identifiable, run_id=run) if html else None
     who = f"[bold]{head['person_id']}[/]"
@@ -64,6 +87,8 @@ def show(
         table.add_row(when, e["kind"], AGENCY_WORDS.get(e["source"], e["source"]), e["id"], _cell(e["what"]),
                       _cell(e["role"]), _cell(e["severity"]), _cell(e["place"]), _cell(e["age"]), _cell(e["detail"]))
     console.print(table)
+    if place is not None:
+        _print_standing(place)
     if html:
         html.parent.mkdir(parents=True, exist_ok=True)
         html.write_text(page, encoding="utf-8")

@@ -85,9 +85,11 @@ def _best_rank(ranked: pd.DataFrame, column: str) -> pd.Series:
 
 def run(events: pd.DataFrame, victims: pd.DataFrame, dyads: pd.DataFrame, outcomes: pd.DataFrame,
         people: pd.DataFrame, start, end, ks: tuple[int, ...] = KS, fairness_k: int = 25,
-        settings: scores.Settings = scores.DEFAULT, progress=None) -> BacktestResult:
+        settings: scores.Settings = scores.DEFAULT, people_settings: scores.Settings = scores.PEOPLE,
+        progress=None) -> BacktestResult:
     """Run the backtest on frames from :mod:`register` (``events``, ``victims``, ``dyad_events``,
-    ``outcomes``, ``people``). ``progress`` is called with each quarter end."""
+    ``outcomes``, ``people``). ``settings`` make the dyads list and ``people_settings`` the people
+    list (:func:`scores.people_features`). ``progress`` is called with each quarter end."""
     qs = quarter_ends(start, end)
     if not qs:
         raise ValueError("no quarter end between the dates with a whole quarter after it: widen --from/--to")
@@ -100,7 +102,7 @@ def run(events: pd.DataFrame, victims: pd.DataFrame, dyads: pd.DataFrame, outcom
         later = outcomes[(outcomes["reported_at"] > q) & (outcomes["reported_at"] <= next_quarter_end(q))]
         next_sus = set(later.loc[later["party"] == "suspect", "person_id"])
         next_vic = set(later.loc[later["party"] == "victim", "person_id"])
-        pf = scores.features(events, victims, q, settings=settings)
+        pf = scores.people_features(events, victims, dyads, q, settings=people_settings)
         df = scores.features(dyads, victims, q, key="dyad_id", settings=settings)
         for method in METHODS:
             pr = scores.rank(pf, method=method)

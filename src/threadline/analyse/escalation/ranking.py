@@ -18,7 +18,7 @@ from threadline.analyse.escalation import register, scores
 from threadline.analyse.escalation.layout import DYAD_COLUMNS, RANKING_COLUMNS
 from threadline.analyse.escalation.reasons import reasons
 
-__all__ = ["DYAD_COLUMNS", "RANKING_COLUMNS", "end_of_day", "rank_dyads", "rank_people"]
+__all__ = ["DYAD_COLUMNS", "RANKING_COLUMNS", "end_of_day", "latest_known", "rank_dyads", "rank_people", "standing"]
 
 def end_of_day(day: date | datetime | str) -> pd.Timestamp:
     """The last second of ``day`` (a date) or the timestamp itself."""
@@ -36,12 +36,14 @@ def _finish(ranked: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
 
 
 def rank_people(con: duckdb.DuckDBPyConnection, as_of, top: int | None = None,
-                settings: scores.Settings = scores.DEFAULT) -> pd.DataFrame:
-    """Every person with harm as a suspect in the year to ``as_of``, highest score first; all of
-    :data:`scores.FEATURE_COLUMNS` plus ``as_of``, ``rank`` and ``reasons``."""
+                settings: scores.Settings = scores.PEOPLE) -> pd.DataFrame:
+    """Every person with violent harm as a suspect in the year to ``as_of``, highest score first
+    (:func:`scores.people_features`); all of :data:`scores.FEATURE_COLUMNS`, ``dyad_score``, ``as_of``,
+    ``rank`` and ``reasons``."""
     t = end_of_day(as_of)
     events, victims = register.events(con)
-    return _finish(scores.rank(scores.features(events, victims, t, settings=settings), top), t)
+    dyads = register.dyad_events(events, victims)
+    return _finish(scores.rank(scores.people_features(events, victims, dyads, t, settings=settings), top), t)
 
 
 def rank_dyads(con: duckdb.DuckDBPyConnection, as_of, top: int | None = None,
@@ -55,3 +57,22 @@ def rank_dyads(con: duckdb.DuckDBPyConnection, as_of, top: int | None = None,
     ranked.insert(2, "suspect_person_id", parts[0].to_numpy())
     ranked.insert(3, "victim_person_id", parts[1].to_numpy())
     return _finish(ranked, t)
+
+
+def latest_known(con: duckdb.DuckDBPyConnection) -> pd.Timestamp | None:
+    """The last day an incident was reported in the register (the default date of :func:`standing`)."""
+    day = con.execute("SELECT max(coalesce(reported_at, occurred_at)) FROM incidents").fetchone()[0]
+    return None if day is None else pd.Timestamp(day).normalize()
+
+
+def standing(con: duckdb.DuckDBPyConnection, person_id: str, as_of) -> dict:
+    """Where one person stands at ``as_of``: their row of the people list (or None when they have no
+    violent harm in the year), the number ranked, and their dyads as suspect, each with its rank
+    among all dyads and its reasons. What ``threadline person show`` prints under the timeline."""
+    people = rank_people(con, as_of)
+    dyads = rank_dyads(con, as_of)
+    mine = people[people["person_id"] == person_id]
+    theirs = dyads[dyads["suspect_person_id"] == person_id]
+    return {"as_of": end_of_day(as_of).date().isoformat(), "people_ranked": len(people),
+            "person": None if mine.empty else mine.iloc[0].to_dict(),
+            "dyads_ranked": len(dyads), "dyads": theirs.to_dict("records")}

@@ -16,9 +16,9 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from threadline.analyse.escalation.severity import gravity
+from threadline.analyse.escalation.severity import gravity, violent
 
-EVENT_COLUMNS = ["person_id", "event_id", "incident_type", "occurred_at", "known_at", "gravity", "domestic"]
+EVENT_COLUMNS = ["person_id", "event_id", "incident_type", "occurred_at", "known_at", "gravity", "domestic", "violent"]
 
 
 def _flagged(flags: pd.Series, flag: str) -> pd.Series:
@@ -33,6 +33,7 @@ def incidents(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         FROM incidents""").df()
     inc = pd.concat([inc, gravity(inc)], axis=1)
     inc["domestic"] = inc["incident_type"].eq("domestic_abuse") | _flagged(inc["flags"], "domestic_abuse")
+    inc["violent"] = violent(inc)
     return inc
 
 

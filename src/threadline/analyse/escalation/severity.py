@@ -29,6 +29,13 @@ import pandas as pd
 CSS_FILE = "crime-severity-score-weights.csv"
 TYPE_FILE = "incident-type-severity.csv"
 
+#: The Home Office offence groups (``prc_offence_group``) counted as violence for the people list:
+#: violence against the person (which holds stalking, harassment and threats to kill), sexual
+#: offences, robbery and possession of weapons, the groups the issue's precursors (threats,
+#: stalking, weapon possession, domestic abuse) fall in. Theft, burglary, drugs, criminal damage
+#: and public order are not, unless flagged domestic.
+VIOLENCE_GROUPS = ("violence against the person", "sexual offences", "robbery", "possession of weapons offences")
+
 #: How an incident got its gravity (the ``gravity_basis`` column).
 BASES = ("recorded", "offence_code", "incident_type", "none")
 
@@ -50,6 +57,28 @@ def type_table() -> pd.DataFrame:
     weights = css_weights()
     table["css_weight"] = [float(weights.get(c, np.nan)) if c else 0.0 for c in table["ho_offence_code"]]
     return table.set_index("incident_type")
+
+
+@lru_cache(maxsize=1)
+def offence_groups() -> pd.Series:
+    """Home Office offence group by offence code (the CSS table's ``prc_offence_group``)."""
+    with (files("threadline") / "reference" / CSS_FILE).open("rb") as fh:
+        table = pd.read_csv(fh, dtype=str)
+    return pd.Series(table["prc_offence_group"].str.strip().to_numpy(), index=table["ho_offence_code"].str.strip())
+
+
+def violent(incidents: pd.DataFrame) -> pd.Series:
+    """Whether each incident is violence (:data:`VIOLENCE_GROUPS`): by its Home Office offence code
+    when it has one in the table, else by the code its incident type maps to, or when it is marked
+    domestic (a ``domestic`` column, if given)."""
+    code = incidents.get("ho_offence_code", pd.Series(None, index=incidents.index, dtype=object))
+    code = code.astype("string").str.strip()
+    by_type = incidents["incident_type"].map(type_table()["ho_offence_code"])
+    code = code.where(code.isin(offence_groups().index), by_type)
+    out = code.map(offence_groups()).isin(VIOLENCE_GROUPS)
+    if "domestic" in incidents:
+        out = out | incidents["domestic"].fillna(False).astype(bool)
+    return out.astype(bool)
 
 
 def gravity(incidents: pd.DataFrame) -> pd.DataFrame:

@@ -15,11 +15,11 @@ import pandas as pd
 from threadline.analyse.escalation import register, scores
 from threadline.analyse.escalation.ranking import end_of_day
 
-METHOD = ("People (as suspects) and domestic-abuse dyads with harm recorded in the year to the date, scored on "
-          "recency, frequency, gravity (ONS Crime Severity Score) and victims; escalating when the 95% interval "
-          "of the growth in their incidents a quarter (penalised Poisson regression over four quarters) is wholly "
-          "above 1. The list itself, with ids and reasons, is `threadline escalation rank` and the potentially "
-          "dangerous persons list: the ranking proposes, a person decides (docs/escalation.md).")
+METHOD = ("People (as suspects of violence) and domestic-abuse dyads with harm recorded in the year to the date, "
+          "scored on recency, frequency, gravity (ONS Crime Severity Score) and victims; escalating when the 95% "
+          "interval of the growth in their incidents a quarter (penalised Poisson regression over four quarters) "
+          "is wholly above 1. The list itself, with ids and reasons, is `threadline escalation rank` and the "
+          "potentially dangerous persons list: the ranking proposes, a person decides (docs/escalation.md).")
 
 
 def _escalating(feats: pd.DataFrame) -> pd.DataFrame:
@@ -27,7 +27,7 @@ def _escalating(feats: pd.DataFrame) -> pd.DataFrame:
 
 
 def _counts(ev: pd.DataFrame, victims: pd.DataFrame, dyads: pd.DataFrame, when: pd.Timestamp) -> dict:
-    people = scores.features(ev, victims, when)
+    people = scores.people_features(ev, victims, dyads, when)
     pairs = scores.features(dyads, victims, when, key="dyad_id")
     return {"people": people, "dyads": pairs, "people_escalating": _escalating(people),
             "dyads_escalating": _escalating(pairs)}
