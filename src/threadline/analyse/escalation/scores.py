@@ -1,5 +1,8 @@
 """Recency, frequency, gravity and victims (RFGV), the harm trend, and the ranking.
 
+:func:`features` scores any key (a dyad, a person); :func:`people_features` makes the people list
+from it (violent incidents, log severity, plus the person's most escalating dyad; :data:`PEOPLE`).
+
 For each person (as a suspect) or domestic-abuse dyad, at a date ``as_of``, from the events known
 by then (:mod:`register`) in the year before it:
 
