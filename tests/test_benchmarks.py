@@ -56,8 +56,10 @@ def test_violence_coverage_benchmark_checks_every_quantity_on_a_small_force(tmp_
 
     rows = bench_violence.one_seed(31, years=3, scale=0.2, work=tmp_path)
     quantities = [r["quantity"] for r in rows]
-    assert len(rows) == 14 and len(set(quantities)) == 14
+    assert len(rows) == 15 and len(set(quantities)) == 15
     assert "outcome 22 rate ratio after training" in quantities and "programme risk difference (CEM)" in quantities
+    prog = {r["quantity"]: r for r in rows if r["quantity"].startswith("programme")}
+    assert len(prog) == 2 and len({r["truth"] for r in prog.values()}) == 2  # population and sample truths
     for r in rows:
         assert r["truth"] == r["truth"] and r["low"] <= r["high"], r  # a truth to check, and a real interval
     # Planted disproportionality is visible: Black young people's suspect RRI is well above 1 in truth.

@@ -108,6 +108,11 @@ def test_intervention_truth_matches_the_files(d, defs):
     # Only general incidents can be taken away, so the expected effect is at most q x Y0 in size.
     assert -0.4 * float(tr["y0_risk"]) - 1e-6 <= float(tr["expected_att_risk_difference"]) < 0
     assert tr["covariates"].split(";") == ["age", "sex", "prior_sv_12m", "prior_any_24m", "prior_victim_24m"]
+    # The population ATT (over the selection) is the same kind of quantity: negative, at most q in
+    # size, and the sample's expected effect lies within sampling error of it (4 SDs of the share).
+    pop, y0 = float(tr["population_att_risk_difference"]), float(tr["y0_risk"])
+    assert -0.4 < pop < 0
+    assert abs(pop - float(tr["expected_att_risk_difference"])) < 0.4 * 4 * (y0 * (1 - y0) / n) ** 0.5
     # Observed follow-up outcome of participants = Y0 less the removed ones, exactly.
     part = d["participants"].assign(t=pd.to_datetime(d["participants"]["start_date"]))
     ev = _events(d, defs)

@@ -60,7 +60,10 @@ here is an id in those files. Full documentation: `docs/synth.md` in the Threadl
   (mean of Y0, any serious violence as suspect in the follow-up without the programme),
   `expected_att_risk_difference` (-q x the share of participants whose Y0 = 1 came from general
   incidents only, the ones the programme can change), `realised_att_risk_difference` (-n_removed /
-  n_participants), `n_removed, n_incidents_changed, covariates, selection_logit`.
+  n_participants), `population_att_risk_difference` (-q x the share with removable Y0 = 1 over
+  every candidate, each weighted by its probability of selection: the ATT expected over the
+  selection itself, which an evaluation's interval estimates), `n_removed, n_incidents_changed,
+  covariates, selection_logit`.
 - `outcome22.csv`: outcome 22 after training (one row). `training_date, p_before, p_after,
   rate_ratio, n_eligible_before, n_eligible_after, n_o22_before, n_o22_after,
   n_o22_not_eligible, n_replaced_by_21, n_multi_suspect_skipped`.

@@ -132,7 +132,8 @@ CRIME_SYSTEM, NON_CRIME_SYSTEM = "Niche RMS", "STORM"
 
 INTERVENTION_COLUMNS = [
     "programme", "n_participants", "first_start", "last_start", "follow_up_months", "planted_relative_risk",
-    "q", "y0_risk", "expected_att_risk_difference", "realised_att_risk_difference", "n_removed",
+    "q", "y0_risk", "expected_att_risk_difference", "realised_att_risk_difference", "population_att_risk_difference",
+    "n_removed",
     "n_incidents_changed", "covariates", "selection_logit",
 ]
 OUTCOME22_COLUMNS = [
@@ -365,12 +366,19 @@ def _intervention(ctx: Context, st: _State, excluded: np.ndarray, enabled: bool)
     part = pool[chosen]
     if not len(part):
         return empty, None
-    y0 = np.bincount(pidx[is_s & lsv & follow], minlength=n)[part] > 0
+    y0_all = np.bincount(pidx[is_s & lsv & follow], minlength=n) > 0
+    y0 = y0_all[part]
     # The programme can take away only general incidents; a participant whose follow-up serious
     # violence includes a planted chain, dyad or history incident keeps it (and the truth says so).
     general = (st.inc["origin"].to_numpy() == "general")[st.pos]
-    fixed = np.bincount(pidx[is_s & lsv & follow & ~general], minlength=n)[part] > 0
+    fixed_all = np.bincount(pidx[is_s & lsv & follow & ~general], minlength=n) > 0
+    fixed = fixed_all[part]
     removable = y0 & ~fixed
+    # The population ATT: the effect expected over the random selection itself, every candidate
+    # weighted by its chance of being chosen. An interval for the ATT (what an evaluation prints)
+    # is calibrated against this; the sample quantity above also moves with who was chosen.
+    rem_pool = (y0_all & ~fixed_all)[pool]
+    population_rd = -EFFECT_Q * float((p * rem_pool).sum() / p.sum())
     removed = removable & (rng.random(len(part)) < EFFECT_Q)
     gone = np.zeros(n, dtype=bool)
     gone[part[removed]] = True
@@ -406,6 +414,7 @@ def _intervention(ctx: Context, st: _State, excluded: np.ndarray, enabled: bool)
         "y0_risk": round(y0_risk, 6),
         "expected_att_risk_difference": round(-EFFECT_Q * float(removable.mean()), 6),
         "realised_att_risk_difference": round(-int(removed.sum()) / n_part, 6),
+        "population_att_risk_difference": round(population_rd, 6),
         "n_removed": int(removed.sum()),
         "n_incidents_changed": len(changed_pos),
         "covariates": "age;sex;prior_sv_12m;prior_any_24m;prior_victim_24m",
