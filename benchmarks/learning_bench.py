@@ -164,20 +164,28 @@ def warm_up(port: int, plan: dict) -> None:
 
 def run_locust(port: int, plan_path: Path, done_path: Path, users: int, rate: int, seconds: int,
                out: Path, steady: bool = False) -> list[dict]:
-    env = dict(os.environ, LEARNING_BENCH_PLAN=str(plan_path), LEARNING_BENCH_DONE=str(done_path))
+    env = dict(os.environ, LEARNING_BENCH_PLAN=str(plan_path), LEARNING_BENCH_DONE=str(done_path),
+               LEARNING_BENCH_RESET_AFTER=str(users if steady else 0))
     prefix = out / "locust"
     subprocess.run([sys.executable, "-m", "locust", "-f", str(HERE / "locustfile_learning.py"), "--headless",
                     "-u", str(users), "-r", str(rate), "-t", f"{seconds}s", "--host", f"http://127.0.0.1:{port}",
-                    "--csv", str(prefix), "--only-summary", *(["--reset-stats"] if steady else []),
+                    "--csv", str(prefix), "--only-summary",
                     "--loglevel", "WARNING", "--stop-timeout", "10"],
                    env=env, check=False, stdout=subprocess.DEVNULL, stderr=(out / "locust.log").open("w"))
+    def number(value: str | None) -> float:
+        try:
+            return float(value or 0)
+        except ValueError:  # "N/A": no request of that kind since the figures were reset
+            return 0.0
+
     rows = []
     with open(f"{prefix}_stats.csv", newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
+            if int(row["Request Count"]) == 0:
+                continue
             rows.append({"name": row["Name"], "requests": int(row["Request Count"]),
-                         "failures": int(row["Failure Count"]), "p50": float(row["50%"] or 0),
-                         "p95": float(row["95%"] or 0), "p99": float(row["99%"] or 0),
-                         "rps": float(row["Requests/s"] or 0)})
+                         "failures": int(row["Failure Count"]), "p50": number(row["50%"]),
+                         "p95": number(row["95%"]), "p99": number(row["99%"]), "rps": number(row["Requests/s"])})
     failures = Path(f"{prefix}_failures.csv")
     if failures.exists():
         for row in csv.DictReader(failures.open(encoding="utf-8")):
@@ -241,8 +249,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seconds", type=int, default=60)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--steady", action="store_true",
-                   help="reset the figures once all users are spawned (locust --reset-stats): steady state "
-                        "without the sign-in storm; nothing-lost is still checked over the whole run")
+                   help="reset the figures once every user has signed in: steady state without the sign-in "
+                        "storm; nothing-lost is still checked over the whole run")
     p.add_argument("--postgres", action="store_true", help="also on PostgreSQL (a new database on 127.0.0.1)")
     p.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     p.add_argument("--no-embed", action="store_true",

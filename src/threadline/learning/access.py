@@ -16,7 +16,7 @@ Two questions, always asked on the server:
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy import ColumnElement, CompoundSelect, Select, except_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from threadline.learning.errors import Forbidden, NotFound
@@ -45,6 +45,27 @@ def visible_clause(user: User) -> ColumnElement[bool]:
     )
 
 
+def hidden_record_ids(user: User) -> Select[tuple[int]] | CompoundSelect:
+    """``SELECT`` of the ids of the records ``user`` may *not* see: exactly the complement of
+    :func:`visible_clause` (every record for a disabled user). Written as restricted records, less
+    those of the user's organisation, less those shared with it, so that each part reads only an
+    index (``restricted``, ``owner_organisation_id``, ``record_shares``) and never a record's row."""
+    if not user.active:
+        return select(LearningRecord.id)
+    return except_(
+        select(LearningRecord.id).where(LearningRecord.restricted == true()),
+        select(LearningRecord.id).where(LearningRecord.owner_organisation_id == user.organisation_id),
+        select(record_shares.c.record_id).where(record_shares.c.organisation_id == user.organisation_id))
+
+
+def visible_recommendation_clause(user: User) -> ColumnElement[bool]:
+    """SQL condition on ``Recommendation`` alone (no join to its record): its record is visible to
+    ``user``. The same rows as :func:`visible_recommendations`, but a query can then walk an index
+    of ``recommendations`` (by due date, by status) and stop at a page instead of visiting every
+    record first."""
+    return Recommendation.record_id.not_in(hidden_record_ids(user))
+
+
 def visible_records(user: User) -> Select[tuple[LearningRecord]]:
     """``SELECT`` of the records ``user`` may see; add filters and order to it."""
     return select(LearningRecord).where(visible_clause(user))
@@ -64,9 +85,10 @@ def visible(user: User, record: LearningRecord) -> bool:
             or any(o.id == user.organisation_id for o in record.shared_with))
 
 
-def get_record(session: Session, user: User, record_id: int) -> LearningRecord:
-    """The record, if it exists and ``user`` may see it; else :class:`NotFound` (the same either way)."""
-    record = session.scalar(visible_records(user).where(LearningRecord.id == record_id))
+def get_record(session: Session, user: User, record_id: int, options: tuple = ()) -> LearningRecord:
+    """The record, if it exists and ``user`` may see it; else :class:`NotFound` (the same either way).
+    ``options``: loader options (e.g. ``selectinload``) for what the caller will read of it."""
+    record = session.scalar(visible_records(user).where(LearningRecord.id == record_id).options(*options))
     if record is None:
         raise NotFound(f"no learning record {record_id}")
     return record

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import yaml
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from threadline.learning import access, audit, documents, search
 from threadline.learning.audit import Actor
 from threadline.learning.errors import Invalid
-from threadline.learning.models import Attachment, LearningRecord, Organisation, Theme
+from threadline.learning.models import Attachment, LearningRecord, Organisation, Recommendation, Theme
 from threadline.learning.vocab import CONFIDENTIALITY, KINDS, STAGES
 
 TAXONOMY = Path(__file__).with_name("taxonomy.yaml")
@@ -186,9 +186,20 @@ def update_record(session: Session, actor: Actor, record_id: int, fields: Record
     return record
 
 
-def view_record(session: Session, actor: Actor, record_id: int) -> LearningRecord:
-    """The record, logged as a consultation."""
-    record = access.get_record(session, actor.user, record_id)
+#: What the record page reads of a record, loaded in one query per relationship (``selectinload``)
+#: instead of one query per recommendation and relationship as the page is drawn.
+PAGE_OPTIONS = (
+    selectinload(LearningRecord.themes), selectinload(LearningRecord.organisations),
+    selectinload(LearningRecord.attachments),
+    selectinload(LearningRecord.recommendations).options(
+        selectinload(Recommendation.themes), selectinload(Recommendation.attachments),
+        selectinload(Recommendation.events)),
+)
+
+
+def view_record(session: Session, actor: Actor, record_id: int, options: tuple = ()) -> LearningRecord:
+    """The record, logged as a consultation (``options``: loader options, e.g. :data:`PAGE_OPTIONS`)."""
+    record = access.get_record(session, actor.user, record_id, options)
     audit.log(session, actor, "consult", "record", record.id)
     return record
 

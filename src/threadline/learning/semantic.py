@@ -15,7 +15,10 @@ calls :func:`update_embedding`), and recomputed only when that text changes.
 A query is embedded the same way and records are ranked by cosine similarity (the vectors are
 L2-normalised, so a dot product). All vectors are held in an in-process numpy matrix, reloaded when
 the table changes (its row count and newest ``updated_at`` are compared on every search), and the
-access rule and filters are applied in SQL first: only ids the user may see are ever scored.
+access rule and filters are applied in SQL first: only ids the user may see are ever counted or
+shown. A query's vector is kept in a per-process cache (:func:`embed_query`: it depends on the
+words alone, never on who asks), and "similar records" asks the access rule of its best
+:data:`SIMILAR_CANDIDATES` first, falling back to every record only when too few of them are visible.
 
 Limits: the model is English-only, trained on general web text (not police or safeguarding
 language), reads only the first ~200 words of what is embedded, knows nothing of dates or
@@ -32,14 +35,15 @@ import html
 import os
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import func, not_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
 
-from threadline.learning.access import visible_clause
+from threadline.learning.access import hidden_record_ids, visible_clause
 from threadline.learning.models import LearningRecord, RecordEmbedding, User
 
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -48,6 +52,7 @@ MAX_CHARS = 1500  # about the model's 256 word pieces
 DOCUMENT_CHARS = 600  # of that, at most this much from the documents
 MIN_SCORE = 0.15  # cosine similarity below which a record is not counted as a match
 SNIPPET_CHARS = 240
+SIMILAR_CANDIDATES = 50  # records "similar" checks the access rule for before it ranks them all
 
 _model = None
 _model_lock = threading.Lock()
@@ -82,6 +87,27 @@ def _threads() -> int:
     return int(os.environ.get("THREADLINE_TORCH_THREADS", 0)) or max(1, min(4, (os.cpu_count() or 2) // 2))
 
 
+_blas_limited = False
+
+
+def limit_blas_threads() -> None:
+    """Score with one BLAS thread in this process (``THREADLINE_BLAS_THREADS`` overrides it).
+
+    For a web server: its requests already run side by side in threads and worker processes, and
+    ranking 20,000 vectors is a 30 MB memory-bound product that a second thread barely speeds up;
+    OpenBLAS's extra threads would only spin against the other requests for the same cores (on two
+    busy cores the product took 8 ms with two threads, 3 ms with one). Once per process."""
+    global _blas_limited
+    if _blas_limited:
+        return
+    _blas_limited = True
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - comes with scikit-learn, a dependency
+        return
+    threadpool_limits(limits=int(os.environ.get("THREADLINE_BLAS_THREADS", 0)) or 1, user_api="blas")
+
+
 def model():
     """The sentence-transformers model, loaded once per process (thread-safe) from the package."""
     global _model
@@ -113,6 +139,40 @@ def embed(texts: list[str]) -> np.ndarray:
         vectors = m.encode([t or "" for t in texts], batch_size=32, normalize_embeddings=True,
                            convert_to_numpy=True, show_progress_bar=False)
     return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+#: How many distinct queries' vectors a process keeps (:func:`embed_query`): 384 floats each, so
+#: 1,024 of them take 1.5 MB.
+QUERY_CACHE_SIZE = 1024
+
+_query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+_query_cache_lock = threading.Lock()
+
+
+def embed_query(q: str) -> np.ndarray:
+    """The embedding of one search query, from a per-process LRU cache of the last
+    :data:`QUERY_CACHE_SIZE` queries (embedding a query is most of a semantic search's time, and
+    people repeat searches). The vector depends on the text alone, never on who asks: which records
+    a user may see is decided afterwards, on every search. The array is read-only (it is shared)."""
+    with _query_cache_lock:
+        vector = _query_cache.get(q)
+        if vector is not None:
+            _query_cache.move_to_end(q)
+            return vector
+    vector = embed([q])[0]
+    vector.flags.writeable = False
+    with _query_cache_lock:
+        _query_cache[q] = vector
+        _query_cache.move_to_end(q)
+        while len(_query_cache) > QUERY_CACHE_SIZE:
+            _query_cache.popitem(last=False)
+    return vector
+
+
+def clear_query_cache() -> None:
+    """Forget the cached query vectors (tests; after a model change)."""
+    with _query_cache_lock:
+        _query_cache.clear()
 
 
 def embedding_text(record: LearningRecord) -> str:
@@ -257,7 +317,7 @@ def _mask(session: Session, user: User, matrix: _Matrix, filters) -> np.ndarray:
 
     if filters is None or filters == Filters():
         mask = np.ones(len(matrix.ids), dtype=bool)
-        hidden = session.scalars(select(LearningRecord.id).where(not_(visible_clause(user)))).all()
+        hidden = session.scalars(hidden_record_ids(user)).all()
         mask[_positions(matrix, hidden)] = False
         return mask
     mask = np.zeros(len(matrix.ids), dtype=bool)
@@ -274,24 +334,41 @@ def _snippet(record: LearningRecord) -> str:
 
 
 def _rank(session: Session, user: User, vector: np.ndarray, filters, exclude: int | None = None,
-          min_score: float = MIN_SCORE) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, scores) of the visible, filtered records scoring at least ``min_score``, best first."""
+          min_score: float = MIN_SCORE, top: int | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+    """(ids, scores) of the visible, filtered records scoring at least ``min_score``, best first,
+    and how many there are. With ``top``, only the first ``top`` of them are ordered and returned
+    (the same ones, in the same order, as the head of the full ranking)."""
     matrix = _matrix(session)
     if not len(matrix.ids):
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), 0
     scores = matrix.vectors @ vector  # cosine similarity: the vectors are unit length
     keep = _mask(session, user, matrix, filters) & (scores >= min_score)
     if exclude is not None:
         keep &= matrix.ids != exclude
     rows = np.flatnonzero(keep)
     ids, scores = matrix.ids[rows], scores[rows]
-    order = np.lexsort((-ids, -scores))  # best score first, newest id breaking ties
+    return (*_best(ids, scores, top), len(ids))
+
+
+def _best(ids: np.ndarray, scores: np.ndarray, top: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``ids`` and ``scores`` ordered best score first, the newest id breaking ties; with ``top``,
+    only the first ``top`` of that order (without sorting the rest)."""
+    if top is not None and top < len(ids):
+        # every id scoring at least the top-th best score (ties included) is a candidate:
+        # ordering those alone gives exactly the head of the full ordering
+        cut = -np.partition(-scores, top - 1)[top - 1] if top > 0 else np.inf
+        candidates = np.flatnonzero(scores >= cut)
+        ids, scores = ids[candidates], scores[candidates]
+    order = np.lexsort((-ids, -scores))
+    if top is not None:
+        order = order[:top]
     return ids[order], scores[order]
 
 
 def ranked_ids(session: Session, user: User, q: str, filters=None) -> tuple[np.ndarray, np.ndarray]:
     """Every visible, filtered record matching ``q`` by meaning: (ids, cosine scores), best first."""
-    return _rank(session, user, embed([q])[0], filters)
+    ids, scores, _ = _rank(session, user, embed_query(q), filters)
+    return ids, scores
 
 
 def search(session: Session, user: User, q: str, filters=None, limit: int = 20, offset: int = 0):
@@ -303,19 +380,20 @@ def search(session: Session, user: User, q: str, filters=None, limit: int = 20, 
     q = (q or "").replace("\x00", "").strip()
     if not q:
         return fulltext.search(session, user, q, filters, limit, offset)
-    ids, scores = ranked_ids(session, user, q, filters)
+    ids, scores, total = _rank(session, user, embed_query(q), filters, top=offset + limit)
     page = list(zip(ids[offset:offset + limit].tolist(), scores[offset:offset + limit].tolist(), strict=True))
-    return fulltext.Results(hits(session, page), len(ids), q)
+    return fulltext.Results(hits(session, page, (selectinload(LearningRecord.themes),)), total, q)
 
 
-def hits(session: Session, page: list[tuple[int, float]]) -> list:
-    """Search hits (record, score, summary snippet) for ``(id, score)`` pairs, in that order."""
+def hits(session: Session, page: list[tuple[int, float]], options: tuple = ()) -> list:
+    """Search hits (record, score, summary snippet) for ``(id, score)`` pairs, in that order
+    (``options``: loader options for what the caller shows of each record)."""
     from threadline.learning.search import Hit
 
     if not page:
         return []
     records = {r.id: r for r in session.scalars(select(LearningRecord).where(
-        LearningRecord.id.in_([i for i, _ in page])))}
+        LearningRecord.id.in_([i for i, _ in page])).options(*options))}
     return [Hit(records[i], float(s), _snippet(records[i])) for i, s in page if i in records]
 
 
@@ -331,8 +409,22 @@ def similar(session: Session, user: User, record_id: int, limit: int = 5) -> lis
         update_embedding(session, record)
         stored = session.scalar(select(RecordEmbedding).where(RecordEmbedding.record_id == record.id))
     vector = np.frombuffer(stored.vector, dtype=np.float32)
-    ids, scores = _rank(session, user, vector, None, exclude=record.id, min_score=-1.0)
-    return hits(session, list(zip(ids[:limit].tolist(), scores[:limit].tolist(), strict=True)))
+    matrix = _matrix(session)
+    scores = matrix.vectors @ vector
+    keep = np.flatnonzero((matrix.ids != record.id) & (scores >= -1.0))
+    ids, scores, candidates = matrix.ids[keep], scores[keep], len(keep)
+    # The best few of all records, then the access rule asked of the database for those alone: the
+    # first ``limit`` visible ones among them are the first ``limit`` visible ones overall (every
+    # record outside the candidates ranks below all of them). Only a user who may see fewer than
+    # ``limit`` of the candidates needs the full ranking, with the access rule over every record.
+    ids, scores = _best(ids, scores, max(SIMILAR_CANDIDATES, limit))
+    seen = set(session.scalars(select(LearningRecord.id).where(
+        LearningRecord.id.in_(ids.tolist()), visible_clause(user))))
+    best = [(i, s) for i, s in zip(ids.tolist(), scores.tolist(), strict=True) if i in seen][:limit]
+    if len(best) < limit and len(ids) < candidates:
+        ids, scores, _ = _rank(session, user, vector, None, exclude=record.id, min_score=-1.0, top=limit)
+        best = list(zip(ids.tolist(), scores.tolist(), strict=True))
+    return hits(session, best)
 
 
 def missing(session: Session) -> list[int]:
@@ -341,5 +433,5 @@ def missing(session: Session) -> list[int]:
     return list(session.scalars(select(LearningRecord.id).where(LearningRecord.id.not_in(have))))
 
 
-__all__ = ["deferred", "embed", "enabled", "embedding_text", "missing", "search", "similar", "update_embedding",
-           "update_embeddings"]
+__all__ = ["deferred", "embed", "embed_query", "enabled", "embedding_text", "missing", "search", "similar",
+           "update_embedding", "update_embeddings"]

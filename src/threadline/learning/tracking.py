@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from threadline.learning import access
 from threadline.learning.models import (
-    LearningRecord,
     Organisation,
     Recommendation,
     Theme,
@@ -173,19 +172,45 @@ def recommendation_list(session: Session, user: User, status: str | list[str] | 
     :func:`theme_pairs`), overdue on ``on``, owner user, record. Oldest due first, undated last."""
     stmt = filtered(user, status=status, organisation_id=organisation_id, theme=theme, overdue=overdue,
                     owner_user_id=owner_user_id, record_id=record_id, on=on)
-    stmt = (stmt.options(selectinload(Recommendation.record), selectinload(Recommendation.owner_user))
-            .order_by(Recommendation.due_date.is_(None), Recommendation.due_date, Recommendation.id)
-            .offset(offset))
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return list(session.scalars(stmt))
+    # Dated ones by (due date, id), then undated ones by id: the same order as ORDER BY
+    # "due_date IS NULL, due_date, id", in two queries that can each walk an index and stop at the
+    # page (the expression would make the database sort every match first).
+    ids = list(session.scalars(stmt.with_only_columns(Recommendation.id)
+                               .where(Recommendation.due_date.is_not(None))
+                               .order_by(Recommendation.due_date, Recommendation.id)
+                               .offset(offset).limit(limit)))
+    if limit is None or len(ids) < limit:
+        if ids or not offset:
+            dated = offset + len(ids)
+        else:  # the page starts past the dated ones: how many are there?
+            dated = count(session, stmt.where(Recommendation.due_date.is_not(None)))
+        undated = (stmt.with_only_columns(Recommendation.id).where(Recommendation.due_date.is_(None))
+                   .order_by(Recommendation.id).offset(max(0, offset - dated)))
+        if limit is not None:
+            undated = undated.limit(limit - len(ids))
+        ids += session.scalars(undated)
+    if not ids:
+        return []
+    loaded = {r.id: r for r in session.scalars(
+        select(Recommendation).where(Recommendation.id.in_(ids))
+        .options(selectinload(Recommendation.record), selectinload(Recommendation.owner_user)))}
+    return [loaded[i] for i in ids]
 
 
 def filtered(user: User, status: str | list[str] | None = None, organisation_id: int | None = None,
              theme: str | None = None, overdue: bool = False, owner_user_id: int | None = None,
              record_id: int | None = None, on: dt.date | None = None) -> Select[tuple[Recommendation]]:
-    """The ``SELECT`` behind :func:`recommendation_list` (for counting or exporting)."""
-    stmt = access.visible_recommendations(user)
+    """The ``SELECT`` behind :func:`recommendation_list` (for counting or exporting), over
+    ``Recommendation`` alone (visibility by :func:`~threadline.learning.access.visible_recommendation_clause`)."""
+    return _filtered_stmt(select(Recommendation).where(access.visible_recommendation_clause(user)), status=status,
+                          organisation_id=organisation_id, theme=theme, overdue=overdue,
+                          owner_user_id=owner_user_id, record_id=record_id, on=on)
+
+
+def _filtered_stmt(stmt: Select, status: str | list[str] | None = None, organisation_id: int | None = None,
+                   theme: str | None = None, overdue: bool = False, owner_user_id: int | None = None,
+                   record_id: int | None = None, on: dt.date | None = None) -> Select:
+    """``stmt`` (over ``recommendations``) narrowed by the filters of :func:`filtered`."""
     if status:
         wanted = [status] if isinstance(status, str) else list(status)
         if "open" in wanted:
@@ -202,8 +227,17 @@ def filtered(user: User, status: str | list[str] | None = None, organisation_id:
     if owner_user_id:
         stmt = stmt.where(Recommendation.owner_user_id == owner_user_id)
     if record_id:
-        stmt = stmt.where(LearningRecord.id == record_id)
+        stmt = stmt.where(Recommendation.record_id == record_id)
     return stmt
+
+
+def count_visible(session: Session, user: User, **filters) -> int:
+    """How many recommendations :func:`filtered` (``user``, ``filters``) selects, counted as all
+    those matching the filters less those of records ``user`` may not see: both counts read an
+    index, where counting the visible ones directly visits every match."""
+    everyone = _filtered_stmt(select(func.count(Recommendation.id)), **filters)
+    hidden = everyone.where(Recommendation.record_id.in_(access.hidden_record_ids(user)))
+    return (session.scalar(everyone) or 0) - (session.scalar(hidden) or 0)
 
 
 def count(session: Session, stmt: Select) -> int:

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from threadline.learning import records
+from threadline.learning import records, semantic
 from threadline.learning.db import open_database, transaction
 from threadline.learning.errors import AuthFailed, Forbidden, Invalid, NotFound
 from threadline.learning.users import authenticate
@@ -77,6 +77,7 @@ def create_app(database_url: str | None = None, *, secure_cookies: bool = True, 
     """The web application over the learning database at ``database_url`` (default:
     ``THREADLINE_DATABASE_URL`` or the SQLite file); the schema is brought up to date first."""
     factory = open_database(database_url, migrate=migrate)
+    semantic.limit_blas_threads()  # requests run side by side already: no BLAS threads on top
     with transaction(factory) as s:
         records.ensure_taxonomy(s)
 

@@ -73,8 +73,7 @@ def tracking_list(request: Request, db: DB, user: CurrentUser, status: str = "",
     status = status if status in STATUSES or status == "open" else ""
     args = dict(status=status or None, organisation_id=parse_int(organisation), theme=theme.strip() or None,
                 overdue=bool(overdue), owner_user_id=user.id if mine else None)
-    stmt = tracking.filtered(user, **args)
-    total = tracking.count(db, stmt)
+    total = tracking.count_visible(db, user, **args)
     rows = tracking.recommendation_list(db, user, **args, limit=LIST_SIZE, offset=(page - 1) * LIST_SIZE)
     described = "; ".join(f"{k}={v}" for k, v in args.items() if v)
     audit.log(db, reader(request, user), "consult", "recommendations", query=described,

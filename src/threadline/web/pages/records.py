@@ -192,16 +192,22 @@ def update_record(request: Request, db: DB, actor: CurrentActor, record_id: int,
 
 # --- the record page -------------------------------------------------------------------------------
 
-def owner_choices(db, record: LearningRecord) -> list[tuple[Organisation, list[User]]]:
+def owner_choices(db, record: LearningRecord) -> list[tuple[Organisation, list]]:
     """Organisations that may be tasked from ``record`` (all, or for a restricted record its owner
-    and those it is shared with), each with its active users."""
+    and those it is shared with), each with its active users (rows of id, username, display_name,
+    role and organisation_id)."""
     orgs = organisations(db)
     if record.restricted:
         allowed = {record.owner_organisation_id} | {o.id for o in record.shared_with}
         orgs = [o for o in orgs if o.id in allowed]
-    users = list(db.scalars(select(User).where(User.active.is_(True), User.organisation_id.in_([o.id for o in orgs]))
-                            .order_by(User.display_name)))
-    return [(o, [u for u in users if u.organisation_id == o.id]) for o in orgs]
+    # the columns the choices show, not whole users (each would join its organisation)
+    users = db.execute(select(User.id, User.username, User.display_name, User.role, User.organisation_id)
+                       .where(User.active.is_(True), User.organisation_id.in_([o.id for o in orgs]))
+                       .order_by(User.display_name)).all()
+    by_org: dict[int, list] = {}
+    for u in users:
+        by_org.setdefault(u.organisation_id, []).append(u)
+    return [(o, by_org.get(o.id, [])) for o in orgs]
 
 
 def status_choices(user: User, rec) -> list[str]:
@@ -216,7 +222,7 @@ def record_page(request: Request, db, actor: Actor, record_id: int, *, error: st
                 error_for: str = "", form: dict | None = None, status_code: int = 200):
     """The record page (audited as a consultation); ``error`` is shown beside the form ``error_for``
     (``document``, ``recommendation``, ``status-<id>``, ``evidence-<id>``, ``delete``)."""
-    record = records.view_record(db, actor, record_id)
+    record = records.view_record(db, actor, record_id, records.PAGE_OPTIONS)
     user = actor.user
     try:
         similar = semantic.similar(db, user, record.id, limit=5)
