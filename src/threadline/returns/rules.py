@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 from threadline.returns.layout import CONVICTIONS, COURT_OUTCOMES, PROBLEM_COLUMNS, age_band, parse_band
+from threadline.vocab import SUSPECT_RELATIONSHIPS
 
 ERROR = "error"
 WARNING = "warning"
@@ -29,15 +30,7 @@ CHARGED = ("charged", "convicted")
 #: Statuses after which the Index expects the method to be known.
 CLOSED = ("charged", "convicted", "no_further_action")
 #: Relationships that name a known principal suspect.
-KNOWN_RELATIONSHIPS = (
-    "partner_ex_partner",
-    "parent",
-    "child",
-    "other_family",
-    "friend_acquaintance",
-    "stranger",
-    "other_known",
-)
+KNOWN_RELATIONSHIPS = tuple(r for r in SUSPECT_RELATIONSHIPS if r not in ("no_suspect", "unknown", "not_applicable"))
 
 
 @dataclass(frozen=True)

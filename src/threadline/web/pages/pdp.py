@@ -350,18 +350,15 @@ def decide(
     try:
         service.decide(db, actor, nomination_id, decision, parse_date(review_date, "Review date"), reason)
     except Invalid as e:
-        db.rollback()
-        return entry_page(
-            request,
-            db,
-            actor,
-            nomination_id,
-            error=str(e),
-            error_for="decision",
-            form={"decision": decision, "review_date": review_date, "reason": reason},
-            status_code=400,
-        )
+        return _refused(request, db, actor, nomination_id, e, "decision",
+                        {"decision": decision, "review_date": review_date, "reason": reason})
     return redirect(f"/pdp/{nomination_id}", "decided")
+
+
+def _refused(request: Request, db, actor, nomination_id: int, error: Invalid, part: str, form: dict):
+    """The entry page again, 400, with the refused form's values and why (nothing was saved)."""
+    db.rollback()
+    return entry_page(request, db, actor, nomination_id, error=str(error), error_for=part, form=form, status_code=400)
 
 
 @router.post("/pdp/{nomination_id}/actions")
@@ -388,17 +385,8 @@ def add_action(
             org_name, username = found.organisation.name, found.username
         service.add_action(db, actor, nomination_id, text, org_name, username, parse_date(due_date, "Due"))
     except Invalid as e:
-        db.rollback()
-        return entry_page(
-            request,
-            db,
-            actor,
-            nomination_id,
-            error=str(e),
-            error_for="action",
-            form={"text": text, "owner": owner, "due_date": due_date},
-            status_code=400,
-        )
+        return _refused(request, db, actor, nomination_id, e, "action",
+                        {"text": text, "owner": owner, "due_date": due_date})
     return redirect(f"/pdp/{nomination_id}", "action", "#actions")
 
 
