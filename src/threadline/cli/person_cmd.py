@@ -59,7 +59,7 @@ def show(
     from threadline.analyse.escalation.ranking import latest_known, standing
     from threadline.link.people.timeline import AGENCY_WORDS, person_header, render_person_html, timeline
 
-    day = parse_date(as_of, "--as-of") if as_of else None
+    day = parse_date(as_of, "--as-of")
     with open_workspace(workspace, read_only=True) as ws:
         events = timeline(ws.con, person_id, run_id=run)
         day = day or latest_known(ws.con)

@@ -41,12 +41,16 @@ BASES = ("recorded", "offence_code", "incident_type", "none")
 
 
 @lru_cache(maxsize=1)
+def _css_table() -> pd.DataFrame:
+    """The shipped CSS table, read once, indexed by Home Office offence code."""
+    with (files("threadline") / "reference" / CSS_FILE).open("rb") as fh:
+        table = pd.read_csv(fh, dtype={"ho_offence_code": str, "prc_offence_group": str})
+    return table.set_index(table["ho_offence_code"].str.strip())
+
+
 def css_weights() -> pd.Series:
     """Crime Severity Score weight by Home Office offence code (134 offences), as floats."""
-    with (files("threadline") / "reference" / CSS_FILE).open("rb") as fh:
-        table = pd.read_csv(fh, dtype={"ho_offence_code": str})
-    return pd.Series(table["css_weight"].astype(float).to_numpy(), index=table["ho_offence_code"].str.strip(),
-                     name="css_weight")
+    return _css_table()["css_weight"].astype(float).rename("css_weight")
 
 
 @lru_cache(maxsize=1)
@@ -59,12 +63,9 @@ def type_table() -> pd.DataFrame:
     return table.set_index("incident_type")
 
 
-@lru_cache(maxsize=1)
 def offence_groups() -> pd.Series:
     """Home Office offence group by offence code (the CSS table's ``prc_offence_group``)."""
-    with (files("threadline") / "reference" / CSS_FILE).open("rb") as fh:
-        table = pd.read_csv(fh, dtype=str)
-    return pd.Series(table["prc_offence_group"].str.strip().to_numpy(), index=table["ho_offence_code"].str.strip())
+    return _css_table()["prc_offence_group"].str.strip()
 
 
 def violent(incidents: pd.DataFrame) -> pd.Series:
