@@ -45,10 +45,10 @@ SEMANTIC_QUERIES = ("teenager drawn into selling drugs for older men", "victim w
 
 def app_factory():
     """For uvicorn ``--factory``: the app over ``THREADLINE_DATABASE_URL``, cookies without the
-    Secure flag (the benchmark talks plain HTTP on loopback)."""
+    Secure flag (the benchmark talks plain HTTP on loopback), warmed up as ``threadline serve`` is."""
     from threadline.web.app import create_app
 
-    return create_app(os.environ["THREADLINE_DATABASE_URL"], secure_cookies=False, migrate=False)
+    return create_app(os.environ["THREADLINE_DATABASE_URL"], secure_cookies=False, migrate=False, warm_up=True)
 
 
 def _free_port() -> int:
@@ -142,7 +142,10 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 def warm_up(port: int, plan: dict) -> None:
-    """One sign-in and one semantic search per worker-ish, so the model load is not measured."""
+    """Sign in, then search until ten searches in a row answer within half a second: each worker
+    loads the sentence model and the embeddings in the background when it starts (as under
+    ``threadline serve``), and a new connection may reach either worker, so by then both are
+    warm and the model load is not measured."""
     import http.cookiejar
     import re
     import urllib.parse
@@ -155,11 +158,14 @@ def warm_up(port: int, plan: dict) -> None:
     data = urllib.parse.urlencode({"username": plan["users"][0]["username"], "password": plan["password"],
                                    "csrf_token": token, "next": "/"}).encode()
     opener.open(f"{base}/login", data=data, timeout=60).read()
-    for _ in range(4):
+    fast, deadline = 0, time.time() + 180
+    while fast < 10 and time.time() < deadline:
+        t0 = time.perf_counter()
         if plan["semantic_queries"]:
             q = urllib.parse.urlencode({"q": plan["semantic_queries"][0], "mode": "semantic"})
             opener.open(f"{base}/records?{q}", timeout=120).read()
         opener.open(f"{base}/records?q=knife", timeout=60).read()
+        fast = fast + 1 if time.perf_counter() - t0 < 0.5 else 0
 
 
 def run_locust(port: int, plan_path: Path, done_path: Path, users: int, rate: int, seconds: int,

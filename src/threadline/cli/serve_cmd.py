@@ -45,7 +45,8 @@ def app_factory():
     from threadline.web.app import create_app
 
     return create_app(os.environ.get("THREADLINE_DATABASE_URL"),
-                      secure_cookies=os.environ.get("THREADLINE_INSECURE_COOKIES") != "1", migrate=False)
+                      secure_cookies=os.environ.get("THREADLINE_INSECURE_COOKIES") != "1", migrate=False,
+                      warm_up=True)
 
 
 @friendly

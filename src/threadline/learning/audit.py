@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from threadline.learning.db import at_commit
 from threadline.learning.models import AuditEvent, User
 from threadline.learning.vocab import AUDIT_ACTIONS
 
@@ -30,7 +31,14 @@ def log(session: Session, actor: Actor | None, action: str, object_type: str = "
         detail: str = "", query: str = "", justification: str = "", username: str | None = None,
         ip: str | None = None) -> AuditEvent:
     """Append one event to the audit log in the caller's transaction (it commits or rolls back with
-    the work it describes)."""
+    the work it describes).
+
+    A consultation (a page or search that only reads) is written when the transaction commits
+    (:func:`~threadline.learning.db.at_commit`) rather than at the request's first query: on SQLite
+    the first write takes the one write lock until commit, and every page writes its consultation,
+    so it would otherwise hold every other request's writes while it reads and draws the page.
+    A query later in the same transaction does not see that line yet; every other action's line
+    is there at once."""
     if action not in AUDIT_ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     user = actor.user if actor else None
@@ -42,7 +50,10 @@ def log(session: Session, actor: Actor | None, action: str, object_type: str = "
         action=action, object_type=object_type, object_id=str(object_id or ""),
         detail=detail[:4000], query=query[:2000], justification=justification[:2000],
     )
-    session.add(event)
+    if action == "consult":
+        at_commit(session, lambda: session.add(event))
+    else:
+        session.add(event)
     return event
 
 

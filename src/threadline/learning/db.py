@@ -9,14 +9,14 @@ production database follows the same steps as a test one.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from threadline.errors import ThreadlineError
 
@@ -88,6 +88,34 @@ def open_database(url: str | None = None, *, migrate: bool = True) -> sessionmak
     else:
         require_schema(engine)
     return sessionmaker(engine, expire_on_commit=False)
+
+
+_AT_COMMIT = "threadline_at_commit"
+
+
+def at_commit(session: Session, write: Callable[[], None]) -> None:
+    """Run ``write`` (which adds or changes objects in ``session``) just before the session's
+    transaction commits, and not at all if it rolls back.
+
+    For bookkeeping writes that every request makes, such as the audit line of a consultation and
+    a session's last-seen time. They still commit in the same transaction as the work they describe,
+    but are not flushed by the first query of the request: on SQLite the first write of a
+    transaction takes the database's one write lock until commit, so an audit line flushed at the
+    start of a page would hold every other request's writes (in any worker) waiting while the page
+    is drawn. Flushed at commit, the lock is held for a moment."""
+    session.info.setdefault(_AT_COMMIT, []).append(write)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_at_commit(session: Session) -> None:
+    for write in session.info.pop(_AT_COMMIT, ()):
+        write()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_at_commit(session: Session, previous: SessionTransaction) -> None:
+    if not previous.nested:
+        session.info.pop(_AT_COMMIT, None)
 
 
 @contextmanager

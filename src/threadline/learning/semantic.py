@@ -427,6 +427,29 @@ def similar(session: Session, user: User, record_id: int, limit: int = 5) -> lis
     return hits(session, best)
 
 
+def warm_up(factory) -> threading.Thread | None:
+    """Load the model and the matrix of embeddings in a background thread, so that the first
+    semantic search or record page after a (worker) start does not wait seconds for them; the
+    server answers other requests meanwhile, and a search that comes first simply waits for the same
+    load. Returns the thread (None when embeddings are switched off)."""
+    if not enabled():
+        return None
+
+    def load() -> None:
+        try:
+            embed(["warm up"])
+            with factory() as session:
+                _matrix(session)
+        except Exception:  # pragma: no cover - a failed warm-up shows again, and is logged, on first use
+            import logging
+
+            logging.getLogger(__name__).exception("semantic search warm-up failed")
+
+    thread = threading.Thread(target=load, name="threadline-semantic-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def missing(session: Session) -> list[int]:
     """Ids of records with no current embedding (after a model change or a bulk SQL load)."""
     have = select(RecordEmbedding.record_id).where(RecordEmbedding.model == MODEL_NAME)
@@ -434,4 +457,4 @@ def missing(session: Session) -> list[int]:
 
 
 __all__ = ["deferred", "embed", "embed_query", "enabled", "embedding_text", "missing", "search", "similar",
-           "update_embedding", "update_embeddings"]
+           "update_embedding", "update_embeddings", "warm_up"]

@@ -73,13 +73,18 @@ def _error(request: Request, status: int, message: str):
                   user=getattr(request.state, "user_view", None))
 
 
-def create_app(database_url: str | None = None, *, secure_cookies: bool = True, migrate: bool = True) -> FastAPI:
+def create_app(database_url: str | None = None, *, secure_cookies: bool = True, migrate: bool = True,
+               warm_up: bool = False) -> FastAPI:
     """The web application over the learning database at ``database_url`` (default:
-    ``THREADLINE_DATABASE_URL`` or the SQLite file); the schema is brought up to date first."""
+    ``THREADLINE_DATABASE_URL`` or the SQLite file); the schema is brought up to date first.
+    ``warm_up``: load the sentence model and the embeddings in the background straight away (the
+    server does; tests need not pay for it)."""
     factory = open_database(database_url, migrate=migrate)
     semantic.limit_blas_threads()  # requests run side by side already: no BLAS threads on top
     with transaction(factory) as s:
         records.ensure_taxonomy(s)
+    if warm_up:
+        semantic.warm_up(factory)
 
     app = FastAPI(title="Threadline learning repository", version="1", docs_url=None, redoc_url=None,
                   description="Debriefs, reviews and recommendations tracked until the learning is implemented.")

@@ -25,6 +25,7 @@ import secrets
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from threadline.learning.db import at_commit
 from threadline.learning.models import User, WebSession, utcnow
 
 COOKIE = "tl_session"
@@ -76,7 +77,8 @@ def resolve_session(db: Session, token: str | None, now: dt.datetime | None = No
         db.delete(ws)
         return None
     if now - ws.last_seen_at > dt.timedelta(seconds=60):  # spare a write on every request
-        ws.last_seen_at = now
+        # written at commit, so the request does not hold SQLite's write lock while it works
+        at_commit(db, lambda: setattr(ws, "last_seen_at", now))
     return ws
 
 
