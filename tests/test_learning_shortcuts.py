@@ -11,7 +11,7 @@ import datetime as dt
 import numpy as np
 import pytest
 from learning_fixtures import FORCE_ORG, OTHER_ORG, PARTNER_ORG, make_people
-from sqlalchemy import func, not_, select
+from sqlalchemy import func, not_, select, text
 
 from threadline.learning import access, records, search, semantic, tracking
 from threadline.learning import recommendations as recs
@@ -210,3 +210,21 @@ def test_fulltext_without_filters_matches_the_filtered_query(factory):
                     assert all(access.visible(user, h.record) for h in plain.hits)
         found = search.search(s, p.force_reader, "knife", limit=100)
         assert found.total == len(made) and "<mark>" in found.hits[0].snippet
+
+
+def test_fulltext_total_from_the_window_count_is_the_number_of_visible_matches(factory):
+    """The page and the total come from one query (a window count); a page past the end, which has
+    no row to carry the count, counts on its own. Both equal the visible matches, page by page."""
+    with factory() as s, s.begin():
+        p, made, inactive = _corpus(s)
+        for user in _users(p, inactive):
+            everything = search.search(s, user, "knife", limit=1000)
+            visible = [r for r in made if access.visible(user, r)]
+            assert everything.total == len(everything.hits) == len(visible)
+            pages = [search.search(s, user, "knife", limit=5, offset=o) for o in range(0, 40, 5)]
+            assert {r.total for r in pages} == {len(visible)}
+            assert [h.id for r in pages for h in r.hits] == [h.id for h in everything.hits]
+            past = search.search(s, user, "knife", search.Filters(kinds=["homicide_debrief"]), limit=5, offset=500)
+            assert past.hits == [] and past.total == len(visible)
+        if s.get_bind().dialect.name == "postgresql":  # sequential scans are back on after a search
+            assert s.scalar(text("SHOW enable_seqscan")) == "on"

@@ -47,14 +47,15 @@ def visible_clause(user: User) -> ColumnElement[bool]:
 
 def hidden_record_ids(user: User) -> Select[tuple[int]] | CompoundSelect:
     """``SELECT`` of the ids of the records ``user`` may *not* see: exactly the complement of
-    :func:`visible_clause` (every record for a disabled user). Written as restricted records, less
-    those of the user's organisation, less those shared with it, so that each part reads only an
-    index (``restricted``, ``owner_organisation_id``, ``record_shares``) and never a record's row."""
+    :func:`visible_clause` (every record for a disabled user). Written as restricted records of
+    other organisations, less those shared with the user's, so that each part reads only an index
+    (the partial index of restricted records by owner, migration 0003, and ``record_shares``) and
+    never a record's row."""
     if not user.active:
         return select(LearningRecord.id)
     return except_(
-        select(LearningRecord.id).where(LearningRecord.restricted == true()),
-        select(LearningRecord.id).where(LearningRecord.owner_organisation_id == user.organisation_id),
+        select(LearningRecord.id).where(LearningRecord.restricted == true(),
+                                        LearningRecord.owner_organisation_id != user.organisation_id),
         select(record_shares.c.record_id).where(record_shares.c.organisation_id == user.organisation_id))
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -126,6 +127,11 @@ class Theme(Base):
 
 class LearningRecord(Base):
     __tablename__ = "learning_records"
+    __table_args__ = (
+        # the restricted records by owner: what access.hidden_record_ids reads (migration 0003)
+        Index("ix_learning_records_restricted_owner", "owner_organisation_id", "id",
+              postgresql_where=text("restricted"), sqlite_where=text("restricted = 1")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40), index=True)
     title: Mapped[str] = mapped_column(String(300))
