@@ -76,6 +76,14 @@ def build(url: str, corpus, vector_cache: Path | None, embed: bool = True) -> di
     total = time.perf_counter() - t0
     if vector_cache:
         vector_cache.write_bytes(pickle.dumps(L._VECTOR_CACHE))
+    # table statistics, as a server that has run a while has them (PostgreSQL's autovacuum gathers
+    # them after a bulk load; the test server here runs with autovacuum off, and SQLite never does)
+    from sqlalchemy import create_engine
+
+    stats = create_engine(url, isolation_level="AUTOCOMMIT")
+    with stats.connect() as con:
+        con.exec_driver_sql("ANALYZE" if url.startswith("sqlite") else "VACUUM ANALYZE")
+    stats.dispose()
     with factory() as s:
         open_ids = [i for i, in s.execute(select(LearningRecord.id).where(LearningRecord.restricted.is_(False)))]
         recs = s.execute(select(Recommendation.id, Recommendation.owner_organisation_id, Recommendation.status)).all()

@@ -15,6 +15,7 @@ from sqlalchemy import func, not_, select, text
 
 from threadline.learning import access, records, search, semantic, tracking
 from threadline.learning import recommendations as recs
+from threadline.learning.errors import NotFound
 from threadline.learning.models import LearningRecord, Recommendation, RecordEmbedding
 
 
@@ -105,6 +106,20 @@ def test_similar_is_the_head_of_the_full_ranking(factory, monkeypatch, candidate
                     assert [h.id for h in got] == ids[:limit].tolist()
                     assert [h.score for h in got] == pytest.approx(scores[:limit].tolist())
                     assert all(access.visible(user, h.record) for h in got)
+                    # the record page passes the record it loaded: the same answer, from the matrix's row
+                    given = semantic.similar(s, user, record.id, limit=limit, record=record)
+                    assert [(h.id, h.score) for h in given] == [(h.id, h.score) for h in got]
+
+
+def test_similar_checks_access_to_a_record_the_caller_passes(factory):
+    with factory() as s, s.begin():
+        p, made, inactive = _corpus(s)
+        secret = next(r for r in made if r.restricted and not r.shared_with)
+        with pytest.raises(NotFound):
+            semantic.similar(s, p.partner_reader, secret.id, record=secret)
+        with pytest.raises(NotFound):
+            semantic.similar(s, inactive, made[0].id, record=made[0])
+        assert semantic.similar(s, p.force_reader, secret.id, record=secret)
 
 
 def test_best_keeps_ties_in_the_full_order():

@@ -308,6 +308,12 @@ def _positions(matrix: _Matrix, ids: list[int]) -> np.ndarray:
     return pos[matrix.ids[pos] == wanted]
 
 
+def _row(matrix: _Matrix, record_id: int) -> np.ndarray | None:
+    """The record's vector from the matrix (as current as the matrix), or None if it has none."""
+    pos = _positions(matrix, [record_id])
+    return matrix.vectors[pos[0]] if len(pos) else None
+
+
 def _mask(session: Session, user: User, matrix: _Matrix, filters) -> np.ndarray:
     """Which rows of ``matrix`` ``user`` may see (and ``filters`` keep), asked of the database.
 
@@ -397,19 +403,28 @@ def hits(session: Session, page: list[tuple[int, float]], options: tuple = ()) -
     return [Hit(records[i], float(s), _snippet(records[i])) for i, s in page if i in records]
 
 
-def similar(session: Session, user: User, record_id: int, limit: int = 5) -> list:
+def similar(session: Session, user: User, record_id: int, limit: int = 5, *,
+            record: LearningRecord | None = None) -> list:
     """Up to ``limit`` records most like ``record_id`` by meaning, among those ``user`` may see
     (never the record itself). :class:`~threadline.learning.errors.NotFound` if ``user`` may not
-    see the record."""
-    from threadline.learning.access import get_record
+    see the record. ``record``: the record, when the caller has loaded it already (the record
+    page), which spares fetching it again; the access rule is still checked."""
+    from threadline.learning.access import get_record, visible
+    from threadline.learning.errors import NotFound
 
-    record = get_record(session, user, record_id)
-    stored = session.scalar(select(RecordEmbedding).where(RecordEmbedding.record_id == record.id))
-    if stored is None or stored.model != MODEL_NAME:
-        update_embedding(session, record)
-        stored = session.scalar(select(RecordEmbedding).where(RecordEmbedding.record_id == record.id))
-    vector = np.frombuffer(stored.vector, dtype=np.float32)
+    if record is None or record.id != record_id:
+        record = get_record(session, user, record_id)
+    elif not visible(user, record):
+        raise NotFound(f"no learning record {record_id}")
     matrix = _matrix(session)
+    vector = _row(matrix, record.id)
+    if vector is None:  # not in the matrix yet (or never embedded): read, or make, its embedding
+        stored = session.scalar(select(RecordEmbedding).where(RecordEmbedding.record_id == record.id))
+        if stored is None or stored.model != MODEL_NAME:
+            update_embedding(session, record)
+            stored = session.scalar(select(RecordEmbedding).where(RecordEmbedding.record_id == record.id))
+        vector = np.frombuffer(stored.vector, dtype=np.float32)
+        matrix = _matrix(session)
     scores = matrix.vectors @ vector
     keep = np.flatnonzero((matrix.ids != record.id) & (scores >= -1.0))
     ids, scores, candidates = matrix.ids[keep], scores[keep], len(keep)

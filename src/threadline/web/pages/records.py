@@ -225,7 +225,7 @@ def record_page(request: Request, db, actor: Actor, record_id: int, *, error: st
     record = records.view_record(db, actor, record_id, records.PAGE_OPTIONS)
     user = actor.user
     try:
-        similar = semantic.similar(db, user, record.id, limit=5)
+        similar = semantic.similar(db, user, record.id, limit=5, record=record)
     except Exception:  # similar records are a help, never a reason the record cannot be read
         log.exception("similar records for %s failed", record.id)
         similar = None
