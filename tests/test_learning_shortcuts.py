@@ -243,3 +243,20 @@ def test_fulltext_total_from_the_window_count_is_the_number_of_visible_matches(f
             assert past.hits == [] and past.total == len(visible)
         if s.get_bind().dialect.name == "postgresql":  # sequential scans are back on after a search
             assert s.scalar(text("SHOW enable_seqscan")) == "on"
+
+
+def test_one_thread_at_a_time_asks_whether_the_embeddings_changed(factory, monkeypatch):
+    """When the matrix is due a check and another thread is already checking, the cached matrix is
+    used without a query; otherwise the check runs (and a change made meanwhile is then seen)."""
+    with factory() as s, s.begin():
+        _corpus(s)
+        first = semantic._matrix(s)
+        asked = []
+        real = semantic._signature
+        monkeypatch.setattr(semantic, "_signature", lambda session: asked.append(1) or real(session))
+        first.checked_at -= semantic.RECHECK_SECONDS + 1  # the check is due
+        with semantic._check_lock:  # as if another thread were checking
+            assert semantic._matrix(s) is first and asked == []
+        s.execute(RecordEmbedding.__table__.delete().where(RecordEmbedding.record_id == int(first.ids[0])))
+        again = semantic._matrix(s)
+        assert asked == [1] and len(again.ids) == len(first.ids) - 1

@@ -250,6 +250,7 @@ RECHECK_SECONDS = 2.0
 
 _cache: dict[str, _Matrix] = {}
 _cache_lock = threading.Lock()
+_check_lock = threading.Lock()  # one thread at a time asks whether the table changed
 _generation = 0
 
 
@@ -273,8 +274,17 @@ def _matrix(session: Session) -> _Matrix:
     now = time.monotonic()
     if cached is not None and cached.generation == _generation and now - cached.checked_at < RECHECK_SECONDS:
         return cached
-    generation = _generation
-    signature = _signature(session)
+    checking = _check_lock.acquire(blocking=False)
+    if not checking and cached is not None and cached.generation == _generation:
+        # another thread of this process is asking the database right now (the question reads the
+        # whole table, 20-30 ms at 20,000 records): the matrix it checks is the one to use meanwhile
+        return cached
+    try:
+        generation = _generation
+        signature = _signature(session)
+    finally:
+        if checking:
+            _check_lock.release()
     if cached is not None and cached.signature == signature:
         cached.checked_at, cached.generation = now, generation
         return cached
