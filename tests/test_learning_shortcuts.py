@@ -260,3 +260,25 @@ def test_one_thread_at_a_time_asks_whether_the_embeddings_changed(factory, monke
         s.execute(RecordEmbedding.__table__.delete().where(RecordEmbedding.record_id == int(first.ids[0])))
         again = semantic._matrix(s)
         assert asked == [1] and len(again.ids) == len(first.ids) - 1
+
+
+def test_the_record_page_loads_every_theme_and_organisation_but_no_document_bytes(factory):
+    """PAGE_OPTIONS joins the record's themes and organisations into its query: the collections are
+    whole (the same as loading them one by one), and documents come without their bytes."""
+    from sqlalchemy import inspect
+
+    with factory() as s, s.begin():
+        p = make_people(s)
+        fc = p.actor("force_contributor")
+        made = records.create_record(s, fc, records.RecordFields(
+            kind="serious_violence_debrief", title="Stabbing outside a school", record_date=dt.date(2025, 5, 1),
+            summary="Information sharing failed.", themes=["information-sharing", "coercive-control", "stalking"],
+            organisations=[PARTNER_ORG, OTHER_ORG]))
+        records.add_document(s, fc, made.id, "notes.txt", b"Debrief notes: the school knew of the threats.")
+        record_id = made.id
+    with factory() as s:
+        record = access.get_record(s, s.merge(p.force_reader), record_id, records.PAGE_OPTIONS)
+        assert {t.code for t in record.themes} == {"information-sharing", "coercive-control", "stalking"}
+        assert {o.name for o in record.organisations} == {PARTNER_ORG, OTHER_ORG}
+        [doc] = record.attachments
+        assert doc.filename == "notes.txt" and doc.text and "data" not in inspect(doc).dict
