@@ -263,8 +263,7 @@ def test_one_thread_at_a_time_asks_whether_the_embeddings_changed(factory, monke
 
 
 def test_the_record_page_loads_every_theme_and_organisation_but_no_document_bytes(factory):
-    """PAGE_OPTIONS joins the record's themes and organisations into its query: the collections are
-    whole (the same as loading them one by one), and documents come without their bytes."""
+    """PAGE_OPTIONS loads the record's collections whole, and its documents without their bytes."""
     from sqlalchemy import inspect
 
     with factory() as s, s.begin():
